@@ -24,6 +24,7 @@ def hash_key(key):
 
 class ApiKey(ModelSQL, ModelView):
     "API Key"
+    __string__ = "API Key"
     __name__ = 'gru.api.key'
 
     name = fields.Char("Consumer", required=True,
@@ -94,6 +95,7 @@ class ApiKey(ModelSQL, ModelView):
 
 class ApiKeyGenerateShow(ModelView):
     "API Key Generated"
+    __string__ = "API Key Generated"
     __name__ = 'gru.api.key.generate.show'
 
     key = fields.Char("Key", readonly=True,
@@ -103,6 +105,7 @@ class ApiKeyGenerateShow(ModelView):
 
 class ApiKeyGenerate(Wizard):
     "Generate API Key"
+    __string__ = "Generate API Key"
     __name__ = 'gru.api.key.generate'
     start = StateTransition()
     show = StateView('gru.api.key.generate.show',

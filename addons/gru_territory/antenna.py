@@ -22,6 +22,7 @@ STATES = [
 
 class Antenna(DeactivableMixin, ModelSQL, ModelView):
     "Antenna"
+    __string__ = "Antenna"
     __name__ = 'gru.antenna'
 
     name = fields.Char("Name", required=True, translate=False)

@@ -10,6 +10,7 @@ from trytond import config
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import ImportDataError
@@ -76,6 +77,7 @@ def import_territory(path=None, region=None, progress=None):
     PostalCode = pool.get('gru.postal_code')
     Epci = pool.get('gru.epci')
     Commune = pool.get('gru.commune')
+    Rel = pool.get('gru.commune-gru.postal_code')
     Routing = pool.get('gru.territory.routing')
     start = time.monotonic()
     path = path or default_data_path()
@@ -185,9 +187,25 @@ def import_territory(path=None, region=None, progress=None):
     report['epci']['deactivated'] = len(gone)
     progress('EPCI', len(epcis), len(epcis))
 
-    # Communes
-    existing_communes = {c.insee_code: c for c in Commune.search(
-            [('active', 'in', [True, False])])}
+    # Communes: current values read in bulk (instantiating thousands of
+    # records one by one is slow) and compared to the published ones
+    cursor = Transaction().connection.cursor()
+    commune = Commune.__table__()
+    rel = Rel.__table__()
+    existing_communes = {}
+    cursor.execute(*commune.select(commune.id, commune.insee_code,
+            commune.name, commune.department, commune.epci,
+            commune.population, commune.active))
+    for id_, insee, name, department, epci, population, active in cursor:
+        existing_communes[insee] = {
+            'id': id_, 'name': name, 'department': department,
+            'epci': epci, 'population': population, 'active': bool(active),
+            'postal_codes': [],
+            }
+    by_id = {v['id']: v for v in existing_communes.values()}
+    cursor.execute(*rel.select(rel.commune, rel.postal_code))
+    for commune_id, postal_code_id in cursor:
+        by_id[commune_id]['postal_codes'].append(postal_code_id)
     to_create, to_write = [], []
     total = len(communes)
     for i, (code, entry) in enumerate(sorted(communes.items()), 1):
@@ -208,25 +226,19 @@ def import_territory(path=None, region=None, progress=None):
             'population': population,
             'active': True,
             }
-        record = existing_communes.get(code)
-        if record is None:
+        current = existing_communes.get(code)
+        if current is None:
             values['insee_code'] = code
             values['postal_codes'] = [('add', postal_ids)]
             to_create.append(values)
         else:
-            changed = {}
-            for key, value in values.items():
-                current = getattr(record, key)
-                if key == 'epci':
-                    current = current.id if current else None
-                if current != value:
-                    changed[key] = value
-            current_codes = sorted(p.id for p in record.postal_codes)
+            changed = {k: v for k, v in values.items() if current[k] != v}
+            current_codes = sorted(current['postal_codes'])
             if current_codes != postal_ids:
                 changed['postal_codes'] = [
                     ('remove', current_codes), ('add', postal_ids)]
             if changed:
-                to_write.extend(([record], changed))
+                to_write.extend(([Commune(current['id'])], changed))
         if i % 500 == 0 or i == total:
             progress('communes', i, total)
     if to_create:
@@ -237,8 +249,8 @@ def import_territory(path=None, region=None, progress=None):
     report['communes']['updated'] = len(to_write) // 2
     report['communes']['unchanged'] = (
         total - len(to_create) - len(to_write) // 2)
-    gone = [c for k, c in existing_communes.items()
-        if k not in communes and c.active]
+    gone = [Commune(c['id']) for k, c in existing_communes.items()
+        if k not in communes and c['active']]
     if gone:
         Commune.write(gone, {'active': False})
     report['communes']['deactivated'] = len(gone)
@@ -270,6 +282,7 @@ def format_report(report):
 
 class ImportStart(ModelView):
     "Import Territory Data"
+    __string__ = "Import Territory Data"
     __name__ = 'gru.territory.import.start'
 
     path = fields.Char("Data Folder", required=True,
@@ -283,6 +296,7 @@ class ImportStart(ModelView):
 
 class ImportResult(ModelView):
     "Import Territory Data"
+    __string__ = "Import Territory Data"
     __name__ = 'gru.territory.import.result'
 
     report = fields.Text("Report", readonly=True)
@@ -290,6 +304,7 @@ class ImportResult(ModelView):
 
 class Import(Wizard):
     "Import Territory Data"
+    __string__ = "Import Territory Data"
     __name__ = 'gru.territory.import'
     start = StateView('gru.territory.import.start',
         'gru_territory.import_start_view_form', [

@@ -1,7 +1,7 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "Territorial plans: the dated assignment of EPCI and communes to antennas."
-from sql import Literal
+from sql import Literal, Null
 from sql.aggregate import Count
 
 from trytond.i18n import gettext
@@ -22,6 +22,7 @@ STATES = [
 
 class Plan(Workflow, ModelSQL, ModelView):
     "Territorial Plan"
+    __string__ = "Territorial Plan"
     __name__ = 'gru.territory.plan'
 
     _states = {'readonly': Eval('state') != 'draft'}
@@ -98,7 +99,7 @@ class Plan(Workflow, ModelSQL, ModelView):
                 & (exception.plan == plan.id)
                 ).select(commune.id,
                 where=(commune.active == Literal(True))
-                & (line.id == None) & (exception.id == None)))
+                & (line.id == Null) & (exception.id == Null)))
         return [i for i, in cursor]
 
     @classmethod
@@ -158,6 +159,7 @@ class Plan(Workflow, ModelSQL, ModelView):
 
 class PlanEpci(sequence_ordered(), ModelSQL, ModelView):
     "Territorial Plan EPCI"
+    __string__ = "Territorial Plan EPCI"
     __name__ = 'gru.territory.plan.epci'
 
     plan = fields.Many2One('gru.territory.plan', "Plan", required=True,
@@ -199,6 +201,7 @@ class PlanEpci(sequence_ordered(), ModelSQL, ModelView):
 
 class PlanException(ModelSQL, ModelView):
     "Territorial Plan Commune Exception"
+    __string__ = "Territorial Plan Commune Exception"
     __name__ = 'gru.territory.plan.exception'
 
     plan = fields.Many2One('gru.territory.plan', "Plan", required=True,

@@ -1,12 +1,11 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "HTTP JSON endpoint of the routing service for external systems (IVR)."
-from gru_base.api import (
-    api_key_required, json_error, json_response)
-from trytond.protocols.wrappers import (
-    HTTPStatus, with_pool, with_transaction)
+from trytond.protocols.wrappers import HTTPStatus, with_pool, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app
+
+from gru_base.api import api_key_required, json_error, json_response
 
 from .exceptions import RoutingInputError
 

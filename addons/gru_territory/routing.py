@@ -6,6 +6,8 @@ import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
 
+from sql import Literal
+
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import Model, ModelSingleton, ModelSQL, ModelView, fields
@@ -21,6 +23,7 @@ from .tools import (
 
 class Configuration(ModelSingleton, ModelSQL, ModelView):
     "Territory Configuration"
+    __string__ = "Territory Configuration"
     __name__ = 'gru.territory.configuration'
 
     fallback_antenna = fields.Many2One('gru.antenna', "Fallback Service",
@@ -64,6 +67,7 @@ class RoutingTable:
 
 class Routing(Model):
     "Territory Routing"
+    __string__ = "Territory Routing"
     __name__ = 'gru.territory.routing'
 
     _table_cache = Cache('gru.territory.routing', context=False)
@@ -161,7 +165,7 @@ class Routing(Model):
         commune = Commune.__table__()
         cursor.execute(*commune.select(commune.id, commune.insee_code,
                 commune.name, commune.population, commune.epci,
-                where=commune.active == True))
+                where=commune.active == Literal(True)))
         for id_, insee, name, population, epci in cursor:
             antenna_id = commune2antenna.get(id_, epci2antenna.get(epci))
             codes = tuple(sorted(commune_codes.get(id_, ())))
@@ -364,6 +368,7 @@ class Routing(Model):
 
 class RouteTestStart(ModelView):
     "Try Routing"
+    __string__ = "Try Routing"
     __name__ = 'gru.territory.route.test.start'
 
     postal_code = fields.Char("Postal Code")
@@ -412,6 +417,7 @@ class RouteTestStart(ModelView):
 
 class RouteTest(Wizard):
     "Try Routing"
+    __string__ = "Try Routing"
     __name__ = 'gru.territory.route.test'
     start = StateView('gru.territory.route.test.start',
         'gru_territory.route_test_start_view_form', [

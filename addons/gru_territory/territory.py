@@ -1,6 +1,7 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "Reference data: communes, EPCI (intercommunalities) and postal codes."
+from sql import Literal
 from sql.aggregate import Count, Sum
 
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
@@ -19,6 +20,7 @@ EPCI_TYPES = [
 
 class PostalCode(ModelSQL, ModelView):
     "Postal Code"
+    __string__ = "Postal Code"
     __name__ = 'gru.postal_code'
     _rec_name = 'code'
 
@@ -60,6 +62,7 @@ class PostalCode(ModelSQL, ModelView):
 
 class Epci(ModelSQL, ModelView):
     "EPCI"
+    __string__ = "EPCI"
     __name__ = 'gru.epci'
 
     siren = fields.Char("SIREN", required=True, size=9)
@@ -118,7 +121,8 @@ class Epci(ModelSQL, ModelView):
         result = {n: {i: 0 for i in ids} for n in names}
         cursor.execute(*commune.select(
                 commune.epci, Count(commune.id), Sum(commune.population),
-                where=commune.epci.in_(ids) & (commune.active == True),
+                where=commune.epci.in_(ids)
+                & (commune.active == Literal(True)),
                 group_by=[commune.epci]))
         for epci, count, population in cursor:
             if 'commune_count' in result:
@@ -130,6 +134,7 @@ class Epci(ModelSQL, ModelView):
 
 class Commune(ModelSQL, ModelView):
     "Commune"
+    __string__ = "Commune"
     __name__ = 'gru.commune'
 
     insee_code = fields.Char("INSEE Code", required=True, size=5)
@@ -202,6 +207,7 @@ class Commune(ModelSQL, ModelView):
 
 class CommunePostalCode(ModelSQL):
     "Commune - Postal Code"
+    __string__ = "Commune - Postal Code"
     __name__ = 'gru.commune-gru.postal_code'
 
     commune = fields.Many2One(

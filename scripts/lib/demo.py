@@ -35,7 +35,10 @@ class Context:
 
 
 def modules():
-    "Return the names of our modules (every addons/gru_* with tryton.cfg)"
+    """Return the names of our modules: $GRU_MODULES (space separated) or
+    every addons/gru_* with a tryton.cfg"""
+    if os.environ.get('GRU_MODULES'):
+        return os.environ['GRU_MODULES'].split()
     addons = os.path.join(ROOT, 'addons')
     return sorted(name for name in os.listdir(addons)
         if os.path.isfile(os.path.join(addons, name, 'tryton.cfg')))
@@ -52,8 +55,38 @@ def admin(*args):
     subprocess.run(command, check=True, env=env)
 
 
-def prepare_database():
+def prepare_postgresql(fresh):
+    "Create the PostgreSQL database when missing; return True when new"
+    import psycopg
+    uri = os.environ['TRYTOND_DATABASE__URI']
+    with psycopg.connect(uri.rstrip('/') + '/postgres',
+            autocommit=True) as connection:
+        exists = connection.execute(
+            'SELECT 1 FROM pg_database WHERE datname = %s',
+            (DATABASE,)).fetchone()
+        if exists and fresh:
+            connection.execute('DROP DATABASE "%s" WITH (FORCE)' % DATABASE)
+            exists = False
+        if not exists:
+            connection.execute('CREATE DATABASE "%s"' % DATABASE)
+    return not exists
+
+
+def prepare_database(fresh=False):
+    if os.environ.get('TRYTOND_DATABASE__URI', '').startswith('postgresql'):
+        new = prepare_postgresql(fresh)
+        if new:
+            print('[demo] creating the database %s' % DATABASE, flush=True)
+            admin('--all', '-l', 'fr', '--email', 'admin@example.org')
+        else:
+            print('[demo] upgrading the database %s' % DATABASE, flush=True)
+        admin('-u', *modules(), '--activate-dependencies', '-l', 'fr')
+        return new
     path = os.path.join(os.environ['GRU_DEMO_DIR'], DATABASE + '.sqlite')
+    if fresh:
+        for name in [path, path + '.initialised']:
+            if os.path.exists(name):
+                os.remove(name)
     marker = path + '.initialised'
     new = not os.path.exists(marker)
     if new:
@@ -116,9 +149,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--no-serve', action='store_true')
     parser.add_argument('--small', action='store_true')
+    parser.add_argument('--fresh', action='store_true',
+        help="drop the database first")
     args = parser.parse_args()
-    sys.path.insert(0, os.path.join(ROOT, 'scripts', 'demo_data'))
-    prepare_database()
+    prepare_database(fresh=args.fresh)
     ctx = Context(small=args.small)
     ctx.logins.insert(0, ('admin', ADMIN_PASSWORD, "GRU administrator"))
     load_demo(ctx)

@@ -47,6 +47,8 @@ def main():
         run('isort', [os.path.join(BIN, 'isort'), '--check-only', '--diff']
             + python_paths),
         check_xml(),
+        run('translations (fr.po complete)', [sys.executable,
+                os.path.join(ROOT, 'scripts', 'lib', 'po.py'), 'check']),
         ]
     counts = {'passed': results.count(True), 'failed': results.count(False),
         'skipped': 0}

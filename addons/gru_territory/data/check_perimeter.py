@@ -48,7 +48,8 @@ def main(data_dir):
     if len(set(assigned_epci)) != len(assigned_epci):
         errors.append('EPCI assigned twice in perimeter_2022.csv')
     for code in sorted(regional_epci - set(assigned_epci)):
-        errors.append('EPCI %s (%s) has no antenna' % (code, epcis[code]['nom']))
+        errors.append(
+            'EPCI %s (%s) has no antenna' % (code, epcis[code]['nom']))
     for code in sorted(set(assigned_epci) - regional_epci):
         errors.append('EPCI %s is not a region %s EPCI' % (code, REGION))
 

@@ -4,13 +4,13 @@ import datetime as dt
 import doctest
 import os
 
-from gru_territory import tools
-from gru_territory.etalab import (
-    default_data_path, import_territory)
-from gru_territory.exceptions import (
-    ImportDataError, PlanCoverageError, RoutingInputError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+
+from gru_territory import tools
+from gru_territory.etalab import default_data_path, import_territory
+from gru_territory.exceptions import (
+    ImportDataError, PlanCoverageError, RoutingInputError)
 
 FIXTURE = os.path.join(os.path.dirname(__file__), 'data', 'etalab')
 

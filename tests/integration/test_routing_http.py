@@ -1,0 +1,68 @@
+"""The routing endpoint over real HTTP, on the demo server."""
+import unittest
+
+from tests.support import DEMO_IVR_KEY, demo_server
+
+
+class RoutingHTTPTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = demo_server()
+        cls.path = '/%s/gru/route' % cls.server.database
+
+    def route(self, key=DEMO_IVR_KEY, **params):
+        headers = {'X-API-Key': key} if key else {}
+        return self.server.get(self.path, params=params, headers=headers)
+
+    def test_valid_key(self):
+        "A valid key routes 80000 to Amiens"
+        status, data = self.route(postal_code='80000')
+        self.assertEqual(status, 200, data)
+        self.assertEqual(data['status'], 'found')
+        self.assertEqual(data['antenna']['code'], 'AMI')
+        self.assertIn('Amiens', data['explanation'])
+
+    def test_aisne_without_zero(self):
+        "02100 typed as 2100 goes to Saint-Quentin's antenna"
+        for code in ['02100', '2100']:
+            status, data = self.route(postal_code=code)
+            self.assertEqual(status, 200)
+            self.assertEqual(data['antenna']['code'], 'STQ', code)
+
+    def test_out_of_region(self):
+        "75001 is out of region and goes to the fallback service"
+        status, data = self.route(postal_code='75001')
+        self.assertEqual(status, 200)
+        self.assertEqual(data['status'], 'out_of_region')
+        self.assertTrue(data['fallback'])
+        self.assertEqual(data['antenna']['code'], 'SIA')
+
+    def test_commune_name(self):
+        "A commune name without accents nor case is routed"
+        status, data = self.route(commune='chateau-thierry')
+        self.assertEqual(status, 200)
+        self.assertEqual(data['antenna']['code'], 'CHT')
+
+    def test_missing_key(self):
+        "Without a key the answer is 401"
+        status, data = self.route(key=None, postal_code='80000')
+        self.assertEqual(status, 401)
+        self.assertIn('API key', data['error'])
+
+    def test_invalid_key(self):
+        "With a wrong key the answer is 403"
+        status, data = self.route(key='gru_wrong', postal_code='80000')
+        self.assertEqual(status, 403)
+        self.assertNotIn('antenna', data)
+
+    def test_malformed(self):
+        "Malformed input is a 400 naming the problem"
+        status, data = self.route(postal_code='80A00')
+        self.assertEqual(status, 400)
+        self.assertIn('80A00', data['error'])
+        status, data = self.route(zip='80000')
+        self.assertEqual(status, 400)
+        self.assertIn('zip', data['error'])
+        status, data = self.route()
+        self.assertEqual(status, 400)

@@ -1,0 +1,154 @@
+"""A real demo server for the integration and browser suites.
+
+demo_server() prepares a fresh demo database with scripts/demo --no-serve
+--small on the backend of the test run (SQLite file in a temporary folder,
+or a PostgreSQL database), starts trytond on a free loopback port and stops
+it when the test process exits. One server is shared by every test of the
+process.
+"""
+import atexit
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEMO_IVR_KEY = 'gru_demo_ivr_key_not_for_production'
+ADMIN = ('admin', 'gru-admin')
+_server = None
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class DemoServer:
+
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix='gru-demo-test-')
+        self.port = free_port()
+        self.url = 'http://127.0.0.1:%d/' % self.port
+        self.backend = os.environ.get('GRU_TEST_BACKEND', 'sqlite')
+        self.env = dict(os.environ)
+        self.env.pop('DB_NAME', None)
+        self.env.pop('DB_CACHE', None)
+        self.env['GRU_DEMO_DIR'] = self.tmp
+        if self.backend == 'postgresql':
+            self.database = 'gru_test_demo_%d' % os.getpid()
+            self.env['TRYTOND_DATABASE__URI'] = os.environ.get(
+                'GRU_TEST_POSTGRESQL_URI', 'postgresql://127.0.0.1:5432/')
+        else:
+            self.database = 'gru'
+            self.env['TRYTOND_DATABASE__URI'] = 'sqlite://'
+        self.env['GRU_DEMO_DATABASE'] = self.database
+        self.process = None
+        self.log = os.path.join(self.tmp, 'server.log')
+
+    def start(self):
+        demo_log = os.path.join(self.tmp, 'demo.log')
+        with open(demo_log, 'w') as log:
+            process = subprocess.run(
+                [os.path.join(ROOT, 'scripts', 'demo'), '--no-serve',
+                    '--small', '--fresh'],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        if process.returncode:
+            with open(demo_log) as log:
+                raise RuntimeError(
+                    'scripts/demo failed:\n' + log.read()[-3000:])
+        env = dict(self.env)
+        env['TRYTOND_DATABASE__PATH'] = self.tmp
+        env['TRYTOND_WEB__ROOT'] = os.path.join(ROOT, 'var', 'sao')
+        env['TRYTOND_WEB__LISTEN'] = '127.0.0.1:%d' % self.port
+        self.process = subprocess.Popen([
+                os.path.join(ROOT, '.venv', 'bin', 'trytond'),
+                '-c', os.path.join(ROOT, 'config', 'demo.conf'),
+                '-d', self.database],
+            env=env, stdout=open(self.log, 'w'), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                with open(self.log) as log:
+                    raise RuntimeError(
+                        'trytond exited:\n' + log.read()[-3000:])
+            try:
+                urllib.request.urlopen(self.url, timeout=1).read()
+                return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.2)
+        raise RuntimeError('trytond did not answer on %s' % self.url)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        if self.backend == 'postgresql':
+            try:
+                import psycopg
+                uri = self.env['TRYTOND_DATABASE__URI'].rstrip('/')
+                with psycopg.connect(uri + '/postgres',
+                        autocommit=True) as connection:
+                    connection.execute(
+                        'DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                        % self.database)
+            except Exception:
+                pass
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def get(self, path, params=None, headers=None):
+        "Return (status, decoded JSON or text) of a GET on path"
+        url = self.url + path.lstrip('/')
+        if params:
+            url += '?' + urllib.parse.urlencode(params)
+        request = urllib.request.Request(url, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, body = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read()
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            return status, body.decode('utf-8', 'replace')
+
+    def post(self, path, data, headers=None):
+        url = self.url + path.lstrip('/')
+        request = urllib.request.Request(url, data=json.dumps(data).encode(),
+            headers=dict({'Content-Type': 'application/json'},
+                **(headers or {})), method='POST')
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, body = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read()
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            return status, body.decode('utf-8', 'replace')
+
+
+def demo_server():
+    "Return the demo server of this process, starting it on first use"
+    global _server
+    if _server is None:
+        _server = DemoServer()
+        atexit.register(_server.stop)
+        try:
+            _server.start()
+        except Exception:
+            server, _server = _server, None
+            server.stop()
+            raise
+    return _server
