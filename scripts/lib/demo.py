@@ -116,9 +116,20 @@ def load_demo(ctx):
         User = pool.get('res.user')
         admin_user, = User.search([('login', '=', 'admin')])
         admin_id = admin_user.id
+    with Transaction().start(DATABASE, 0, readonly=True):
+        Module = pool.get('ir.module')
+        activated = {m.name for m in Module.search(
+                [('state', '=', 'activated')])}
     files = sorted(f for f in os.listdir(ctx.data)
         if f.endswith('.py') and f[:2].isdigit())
     for filename in files:
+        # NN_<topic>.py loads the data of gru_<topic> when it exists
+        module_name = 'gru_' + filename[3:-3]
+        if (os.path.isdir(os.path.join(ROOT, 'addons', module_name))
+                and module_name not in activated):
+            ctx.log('%s skipped: %s is not activated' % (
+                    filename, module_name))
+            continue
         start = time.monotonic()
         spec = importlib.util.spec_from_file_location(
             'gru_demo_' + filename[:-3], os.path.join(ctx.data, filename))

@@ -1,0 +1,70 @@
+"""Drive the sao web client in headless Debian Chromium with Playwright."""
+import os
+import re
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))
+SCREENSHOTS = os.path.join(ROOT, 'var', 'screenshots')
+CHROMIUM = os.environ.get('GRU_CHROMIUM', '/usr/bin/chromium')
+CHROMIUM_ARGS = [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--disable-dev-shm-usage',
+    ]
+
+
+def launch(playwright):
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def login(page, server, login='admin', password='gru-admin'):
+    "Open sao on the server's database and log in"
+    page.goto(server.url + '#' + server.database)
+    page.wait_for_selector('#login', timeout=30000)
+    page.fill('#login', login)
+    page.click('button[type=submit]')
+    page.wait_for_selector('input[type=password]', timeout=30000)
+    page.fill('input[type=password]', password)
+    page.keyboard.press('Enter')
+    # the menu is there when the user is logged in
+    page.wait_for_selector('#menu', timeout=60000)
+
+
+def open_menu(page, *labels):
+    """Open a menu entry by the labels of its path, as a user clicks it:
+    expand each parent, then activate the leaf"""
+    for i, label in enumerate(labels):
+        selector = 'div.column-char[title="%s"]' % label
+        page.locator('#menu ' + selector).first.wait_for(timeout=30000)
+        row = page.locator(
+            '#menu tbody tr', has=page.locator(selector)).first
+        if i < len(labels) - 1:
+            row.locator('.expander').first.click()
+        else:
+            row.locator(selector).dblclick()
+    page.wait_for_selector('#tabcontent .treeview table tbody tr',
+        timeout=60000)
+
+
+def open_model(page, server, model):
+    "Open the list of model through sao's URL routing"
+    page.goto(server.url + '#%s/model/%s' % (server.database, model))
+    page.wait_for_selector('.treeview table tbody tr', timeout=60000)
+
+
+def screenshot(page, name):
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    path = os.path.join(SCREENSHOTS, name + '.png')
+    page.screenshot(path=path, full_page=False)
+    return path
+
+
+def visible_text(page):
+    return re.sub(r'\s+', ' ', page.inner_text('body'))
+
+
+def input_values(page):
+    "Return the values of the visible inputs and text areas of the page"
+    return page.locator('#tabcontent input, #tabcontent textarea'
+        ).evaluate_all('els => els.map(e => e.value)')
