@@ -1,4 +1,7 @@
 """The routing endpoint over real HTTP, on the demo server."""
+import http.client
+import json
+import os
 import unittest
 
 from tests.support import DEMO_IVR_KEY, demo_server
@@ -66,3 +69,39 @@ class RoutingHTTPTestCase(unittest.TestCase):
         self.assertIn('zip', data['error'])
         status, data = self.route()
         self.assertEqual(status, 400)
+
+    def test_every_postal_code_of_the_region(self):
+        "Each of the 647 postal codes of the region gets an antenna"
+        path = os.environ.get('GRU_ETALAB_PATH') or os.path.join(
+            os.path.dirname(os.path.dirname(os.path.dirname(
+                        os.path.abspath(__file__)))),
+            'var', 'npm', 'node_modules', '@etalab',
+            'decoupage-administratif', 'data')
+        with open(os.path.join(path, 'communes.json')) as fp:
+            communes = [c for c in json.load(fp)
+                if c.get('region') == '32'
+                and c.get('type') == 'commune-actuelle']
+        codes = sorted({p for c in communes for p in c['codesPostaux']})
+        self.assertEqual(len(codes), 647)
+        connection = http.client.HTTPConnection(
+            '127.0.0.1', self.server.port, timeout=30)
+        statuses = {}
+        for code in codes:
+            connection.request('GET', self.path + '?postal_code=' + code,
+                headers={'X-API-Key': DEMO_IVR_KEY})
+            response = connection.getresponse()
+            data = json.loads(response.read())
+            self.assertEqual(response.status, 200, code)
+            self.assertIn(data['status'], {'found', 'ambiguous'}, code)
+            self.assertTrue(data['antenna'], code)
+            self.assertFalse(data['fallback'], code)
+            if data['status'] == 'ambiguous':
+                antennas = {c['antenna'] for c in data['candidates']}
+                self.assertGreater(len(antennas), 1, code)
+                self.assertIn(data['antenna']['code'], antennas, code)
+            statuses[data['status']] = statuses.get(data['status'], 0) + 1
+        connection.close()
+        self.assertEqual(sum(statuses.values()), 647)
+        # a few codes straddle two antennas: the EPCI boundaries do not
+        # follow the postal code areas
+        self.assertLess(statuses.get('ambiguous', 0), 100)
