@@ -1,4 +1,5 @@
 """Demo data: the company (Région Hauts-de-France), French for the admin."""
+from decimal import Decimal
 
 
 def load(ctx):
@@ -23,7 +24,7 @@ def load(ctx):
         if not eur:
             eur = Currency.create([{
                         'name': "Euro", 'code': 'EUR', 'symbol': '€',
-                        'numeric_code': '978', 'rounding': 0.01,
+                        'numeric_code': '978', 'rounding': Decimal('0.01'),
                         'digits': 2}])
         companies = Company.search([])
         if not companies:
