@@ -1,0 +1,24 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.exceptions import UserError, UserWarning
+from trytond.model.exceptions import ValidationError
+
+
+class RequestError(UserError):
+    pass
+
+
+class RequestWarning(UserWarning):
+    pass
+
+
+class IntakeError(UserError):
+    "The data given to the intake API is invalid"
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+class RuleValidationError(ValidationError):
+    pass

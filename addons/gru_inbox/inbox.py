@@ -1,0 +1,995 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"The request (demande): one contact of a usager whatever its channel."
+import datetime as dt
+
+import nh3
+from sql.aggregate import Count
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields,
+    tree)
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval
+from trytond.transaction import Transaction
+
+from .exceptions import IntakeError, RequestError
+
+CHANNELS = [
+    ('email', "Email"),
+    ('letter', "Letter"),
+    ('phone', "Phone"),
+    ('counter', "Counter"),
+    ('web', "Web Form"),
+    ('other', "Other"),
+    ]
+PRIORITIES = [
+    ('0', "Low"),
+    ('1', "Normal"),
+    ('2', "High"),
+    ('3', "Urgent"),
+    ]
+STATES = [
+    ('new', "New"),
+    ('qualified', "Qualified"),
+    ('in_progress', "In Progress"),
+    ('waiting', "Waiting for the Usager"),
+    ('answered', "Answered"),
+    ('closed', "Closed"),
+    ('cancelled', "Cancelled"),
+    ]
+OPEN_STATES = ['new', 'qualified', 'in_progress', 'waiting']
+CANCEL_REASONS = [
+    (None, ""),
+    ('spam', "Spam"),
+    ('duplicate', "Duplicate"),
+    ('other', "Other"),
+    ]
+
+
+def sanitize_html(html):
+    "Return html safe to display: no script, style, event handler, iframe"
+    if not html:
+        return html
+    return nh3.clean(html, link_rel='noopener noreferrer')
+
+
+class Motive(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
+    "Motive"
+    __string__ = "Motive"
+    __name__ = 'gru.inbox.motive'
+
+    name = fields.Char("Name", required=True, translate=True)
+    code = fields.Char("Code")
+    parent = fields.Many2One('gru.inbox.motive', "Parent",
+        ondelete='RESTRICT')
+    children = fields.One2Many('gru.inbox.motive', 'parent', "Children")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('name', 'ASC'))
+
+
+class Tag(DeactivableMixin, ModelSQL, ModelView):
+    "Tag"
+    __string__ = "Tag"
+    __name__ = 'gru.inbox.tag'
+
+    name = fields.Char("Name", required=True, translate=True)
+    color = fields.Char("Color")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('name_unique', Unique(t, t.name),
+                'gru_inbox.msg_tag_name_unique'),
+            ]
+
+    @classmethod
+    def default_color(cls):
+        return '#5b6f8c'
+
+
+class Request(Workflow, ModelSQL, ModelView):
+    "Request"
+    __string__ = "Request"
+    __name__ = 'gru.inbox.request'
+    _rec_name = 'reference'
+
+    _closed = Eval('state').in_(['closed', 'cancelled'])
+
+    reference = fields.Char("Reference", readonly=True)
+    channel = fields.Selection(CHANNELS, "Channel", required=True,
+        states={'readonly': Eval('state') != 'new'})
+    received_at = fields.DateTime("Received At", required=True,
+        states={'readonly': Eval('state') != 'new'})
+    subject = fields.Char("Subject", states={'readonly': _closed})
+    party = fields.Many2One('party.party', "Usager", ondelete='RESTRICT',
+        states={'readonly': _closed},
+        context={'company': Eval('company', -1)}, depends={'company'})
+    contact_name = fields.Char("Captured Name",
+        states={'readonly': _closed},
+        help="The name given when the usager is not known yet.")
+    contact_email = fields.Char("Captured Email",
+        states={'readonly': _closed})
+    contact_phone = fields.Char("Captured Phone",
+        states={'readonly': _closed})
+    contact_postal_code = fields.Char("Captured Postal Code", size=5,
+        states={'readonly': _closed})
+    antenna = fields.Many2One('gru.antenna', "Antenna", ondelete='RESTRICT',
+        states={'readonly': _closed},
+        help="Routed from the usager or the postal code at intake.")
+    antenna_reason = fields.Char("Antenna Reason",
+        states={'readonly': _closed},
+        help="How the antenna was chosen, or why it was changed by hand.")
+    scheme = fields.Many2One('gru.scheme', "Scheme", ondelete='RESTRICT',
+        states={'readonly': _closed})
+    motive = fields.Many2One('gru.inbox.motive', "Motive",
+        ondelete='RESTRICT', states={'readonly': _closed})
+    priority = fields.Selection(PRIORITIES, "Priority", required=True,
+        sort=False, states={'readonly': _closed})
+    tags = fields.Many2Many('gru.inbox.request-gru.inbox.tag', 'request',
+        'tag', "Tags", states={'readonly': _closed})
+    team = fields.Many2One('gru.inbox.team', "Team", ondelete='RESTRICT',
+        states={'readonly': _closed})
+    assignee = fields.Many2One('res.user', "Assigned To",
+        ondelete='RESTRICT', states={'readonly': _closed})
+    assignment_strategy = fields.Selection([
+            (None, ""),
+            ('manual', "Manual"),
+            ('round_robin', "Round Robin"),
+            ('least_loaded', "Least Loaded"),
+            ], "Assignment Strategy", states={'readonly': _closed},
+        help="Set by the triage rules; empty: the team's strategy.")
+    assignment_log = fields.Text("Assignment Log", readonly=True)
+    triage_log = fields.Text("Triage", readonly=True,
+        help="Which triage rules fired and why.")
+    acknowledgement_template = fields.Many2One('gru.scheme.template',
+        "Acknowledgement Template", ondelete='SET NULL',
+        states={'readonly': _closed})
+    messages = fields.One2Many('gru.inbox.message', 'request', "Messages",
+        states={'readonly': _closed})
+    message_count = fields.Function(fields.Integer("Messages"),
+        'get_message_count')
+    state = fields.Selection(STATES, "State", readonly=True, required=True,
+        sort=False)
+    cancel_reason = fields.Selection(CANCEL_REASONS, "Cancel Reason",
+        readonly=True)
+    duplicate_of = fields.Many2One('gru.inbox.request', "Duplicate Of",
+        readonly=True, ondelete='RESTRICT',
+        states={'invisible': ~Eval('duplicate_of')})
+    duplicates = fields.One2Many('gru.inbox.request', 'duplicate_of',
+        "Merged Duplicates", readonly=True)
+    first_response_at = fields.DateTime("First Response At", readonly=True)
+    answered_at = fields.DateTime("Answered At", readonly=True)
+    closed_at = fields.DateTime("Closed At", readonly=True)
+    client_key = fields.Char("Client Key", readonly=True,
+        help="The idempotency key given by the system that sent the "
+        "request through the API.")
+    origin_address = fields.Char("Origin Address", readonly=True,
+        help="The mailbox or number the contact arrived at.")
+    company = fields.Many2One('company.company', "Company", required=True,
+        ondelete='RESTRICT', readonly=True)
+    mine = fields.Function(fields.Boolean("Mine"), 'get_mine',
+        searcher='search_mine')
+    in_my_antennas = fields.Function(fields.Boolean("In My Antennas"),
+        'get_in_my_antennas', searcher='search_in_my_antennas')
+    month = fields.Function(fields.Char("Month"), 'get_month')
+
+    del _closed
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('reference_unique', Unique(t, t.reference),
+                'gru_inbox.msg_request_reference_unique'),
+            ('client_key_unique', Unique(t, t.client_key),
+                'gru_inbox.msg_request_client_key_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.antenna, Index.Equality()),
+                    (t.state, Index.Equality()),
+                    (t.received_at, Index.Range())),
+                Index(t, (t.party, Index.Equality()),
+                    (t.received_at, Index.Range())),
+                Index(t, (t.assignee, Index.Equality()),
+                    (t.state, Index.Equality())),
+                Index(t, (t.received_at, Index.Range())),
+                Index(t, (t.state, Index.Equality()),
+                    where=t.state.in_(OPEN_STATES)),
+                })
+        cls._order = [('received_at', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('new', 'qualified'),
+            ('new', 'in_progress'),
+            ('qualified', 'in_progress'),
+            ('in_progress', 'waiting'),
+            ('waiting', 'in_progress'),
+            ('new', 'answered'),
+            ('qualified', 'answered'),
+            ('in_progress', 'answered'),
+            ('waiting', 'answered'),
+            ('answered', 'closed'),
+            ('answered', 'in_progress'),
+            ('closed', 'in_progress'),
+            ('new', 'cancelled'),
+            ('qualified', 'cancelled'),
+            ('in_progress', 'cancelled'),
+            ('waiting', 'cancelled'),
+            ('cancelled', 'new'),
+            }
+        cls._buttons.update({
+                'qualify': {
+                    'invisible': Eval('state') != 'new',
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'take': {
+                    'invisible': ~Eval('state').in_(['new', 'qualified'])
+                    & Bool(Eval('assignee')),
+                    'icon': 'tryton-forward',
+                    'depends': ['state', 'assignee'],
+                    },
+                'process': {
+                    'invisible': ~Eval('state').in_(
+                        ['new', 'qualified', 'waiting']),
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'wait': {
+                    'invisible': Eval('state') != 'in_progress',
+                    'icon': 'tryton-clock',
+                    'depends': ['state'],
+                    },
+                'answer': {
+                    'invisible': ~Eval('state').in_(OPEN_STATES),
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'close': {
+                    'invisible': Eval('state') != 'answered',
+                    'icon': 'tryton-close',
+                    'depends': ['state'],
+                    },
+                'reopen': {
+                    'invisible': ~Eval('state').in_(['answered', 'closed']),
+                    'icon': 'tryton-back',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(OPEN_STATES),
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                'draft': {
+                    'invisible': Eval('state') != 'cancelled',
+                    'icon': 'tryton-back',
+                    'depends': ['state'],
+                    },
+                'create_usager': {
+                    'invisible': Bool(Eval('party')) | ~(
+                        Bool(Eval('contact_name'))
+                        | Bool(Eval('contact_email'))
+                        | Bool(Eval('contact_phone'))),
+                    'icon': 'tryton-party',
+                    'depends': ['party', 'contact_name', 'contact_email',
+                        'contact_phone'],
+                    },
+                'assign_auto': {
+                    'invisible': ~Eval('state').in_(OPEN_STATES),
+                    'icon': 'tryton-launch',
+                    'depends': ['state'],
+                    },
+                'reply': {
+                    'invisible': ~Eval('state').in_(
+                        OPEN_STATES + ['answered']),
+                    'icon': 'tryton-email',
+                    'depends': ['state'],
+                    },
+                'merge': {
+                    'invisible': ~Eval('state').in_(OPEN_STATES),
+                    'icon': 'tryton-link',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'new'
+
+    @classmethod
+    def default_priority(cls):
+        return '1'
+
+    @classmethod
+    def default_channel(cls):
+        return 'phone'
+
+    @classmethod
+    def default_received_at(cls):
+        return dt.datetime.now()
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @fields.depends('party', 'antenna', 'antenna_reason')
+    def on_change_party(self):
+        if self.party and getattr(self.party, 'antenna', None):
+            self.antenna = self.party.antenna
+            self.antenna_reason = gettext(
+                'gru_inbox.msg_antenna_from_usager')
+
+    @fields.depends('contact_postal_code', 'antenna', 'party',
+        'antenna_reason')
+    def on_change_contact_postal_code(self):
+        if self.contact_postal_code and not self.party:
+            antenna, reason = self.route_postal_code(
+                self.contact_postal_code)
+            if antenna:
+                self.antenna = antenna
+                self.antenna_reason = reason
+
+    @classmethod
+    def route_postal_code(cls, postal_code, date=None):
+        "Return (antenna, explanation) routed from postal_code or (None, '')"
+        pool = Pool()
+        Routing = pool.get('gru.territory.routing')
+        Antenna = pool.get('gru.antenna')
+        try:
+            result = Routing.resolve(postal_code=postal_code, date=date)
+        except Exception:
+            return None, ''
+        if not result['antenna']:
+            return None, result['explanation']
+        return Antenna(result['antenna']['id']), result['explanation']
+
+    def get_rec_name(self, name):
+        if self.subject:
+            return '%s %s' % (self.reference or '', self.subject)
+        return self.reference or ''
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value = clause[:3]
+        bool_op = 'AND' if operator.startswith('!') else 'OR'
+        return [bool_op,
+            ('reference', operator, value),
+            ('subject', operator, value),
+            ]
+
+    @classmethod
+    def get_message_count(cls, requests, name):
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        message = Message.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {r.id: 0 for r in requests}
+        cursor.execute(*message.select(message.request, Count(message.id),
+                where=message.request.in_(list(result)),
+                group_by=[message.request]))
+        result.update(cursor)
+        return result
+
+    def get_mine(self, name):
+        return bool(self.assignee
+            and self.assignee.id == Transaction().user)
+
+    @classmethod
+    def search_mine(cls, name, clause):
+        _, operator, value = clause[:3]
+        user = Transaction().user
+        if (operator == '=') == bool(value):
+            return [('assignee', '=', user)]
+        return ['OR', ('assignee', '!=', user), ('assignee', '=', None)]
+
+    def get_in_my_antennas(self, name):
+        pool = Pool()
+        User = pool.get('res.user')
+        return bool(self.antenna
+            and self.antenna.id in User.get_gru_antennas())
+
+    @classmethod
+    def search_in_my_antennas(cls, name, clause):
+        pool = Pool()
+        User = pool.get('res.user')
+        _, operator, value = clause[:3]
+        antennas = list(User.get_gru_antennas())
+        if (operator == '=') == bool(value):
+            return [('antenna', 'in', antennas)]
+        return [('antenna', 'not in', antennas)]
+
+    def get_month(self, name):
+        if self.received_at:
+            return self.received_at.strftime('%Y-%m')
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Configuration = pool.get('gru.inbox.configuration')
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and not values.get('reference'):
+            config = Configuration(1)
+            sequence = config.get_multivalue(
+                'request_sequence', company=values.get('company'))
+            if not sequence:
+                raise RequestError(gettext('gru_inbox.msg_no_sequence'))
+            values['reference'] = sequence.get()
+        for key in ['contact_email']:
+            if values.get(key):
+                values[key] = values[key].strip()
+        return values
+
+    @classmethod
+    def copy(cls, requests, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['reference', 'client_key', 'first_response_at',
+                'answered_at', 'closed_at', 'duplicate_of', 'cancel_reason',
+                'triage_log', 'assignment_log']:
+            default.setdefault(name, None)
+        default.setdefault('messages', None)
+        default.setdefault('duplicates', None)
+        return super().copy(requests, default=default)
+
+    @classmethod
+    def check_modification(cls, mode, requests, values=None, external=False):
+        super().check_modification(
+            mode, requests, values=values, external=external)
+        if mode == 'delete':
+            for request in requests:
+                if request.state != 'new' or request.messages:
+                    raise RequestError(gettext(
+                            'gru_inbox.msg_request_delete',
+                            request=request.rec_name))
+
+    # Workflow
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('qualified')
+    def qualify(cls, requests):
+        for request in requests:
+            if not (request.party or request.contact_email
+                    or request.contact_phone or request.contact_name):
+                raise RequestError(gettext(
+                        'gru_inbox.msg_qualify_no_usager',
+                        request=request.rec_name))
+            if not request.antenna:
+                raise RequestError(gettext(
+                        'gru_inbox.msg_qualify_no_antenna',
+                        request=request.rec_name))
+
+    @classmethod
+    @ModelView.button
+    def take(cls, requests):
+        "Assign to the current user and start processing"
+        user = Transaction().user
+        cls.write(requests, {'assignee': user})
+        cls.log_assignment(requests, gettext(
+                'gru_inbox.msg_assignment_taken'))
+        cls.process([r for r in requests if r.state in {'new', 'qualified'}])
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('in_progress')
+    def process(cls, requests):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('waiting')
+    def wait(cls, requests):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('answered')
+    def answer(cls, requests):
+        now = dt.datetime.now()
+        for request in requests:
+            values = {'answered_at': now}
+            if not request.first_response_at:
+                values['first_response_at'] = now
+            cls.write([request], values)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('closed')
+    def close(cls, requests):
+        cls.write(requests, {'closed_at': dt.datetime.now()})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('in_progress')
+    def reopen(cls, requests):
+        cls.write(requests, {'closed_at': None, 'answered_at': None})
+
+    @classmethod
+    @ModelView.button_action('gru_inbox.wizard_request_cancel')
+    def cancel(cls, requests):
+        pass
+
+    @classmethod
+    @Workflow.transition('cancelled')
+    def do_cancel(cls, requests, reason, duplicate_of=None):
+        values = {'cancel_reason': reason}
+        if duplicate_of:
+            values['duplicate_of'] = duplicate_of.id
+        cls.write(requests, values)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('new')
+    def draft(cls, requests):
+        cls.write(requests, {'cancel_reason': None, 'duplicate_of': None})
+
+    @classmethod
+    @ModelView.button_action('gru_inbox.wizard_request_merge')
+    def merge(cls, requests):
+        pass
+
+    @classmethod
+    @ModelView.button_action('gru_inbox.wizard_request_reply')
+    def reply(cls, requests):
+        pass
+
+    @classmethod
+    def merge_into(cls, duplicates, target):
+        """Cancel duplicates as duplicates of target and move their messages
+        to target; each moved message keeps its original request"""
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        duplicates = [d for d in duplicates if d != target]
+        if not duplicates:
+            return
+        messages = [m for d in duplicates for m in d.messages]
+        for message in messages:
+            message.original_request = message.original_request \
+                or message.request
+            message.request = target
+        Message.save(messages)
+        cls.do_cancel(duplicates, 'duplicate', duplicate_of=target)
+
+    @classmethod
+    def on_incoming_message(cls, requests):
+        "A new message of the usager reopens answered or waiting requests"
+        to_reopen = [r for r in requests
+            if r.state in {'waiting', 'answered', 'closed'}]
+        if to_reopen:
+            with Transaction().set_context(_check_access=False):
+                cls.write(to_reopen, {
+                        'closed_at': None, 'answered_at': None})
+                # the transition is forced: the usager wrote again
+                cls.write(to_reopen, {'state': 'in_progress'})
+
+    @classmethod
+    def on_outgoing_message(cls, requests, date):
+        to_write = [r for r in requests if not r.first_response_at]
+        if to_write:
+            cls.write(to_write, {'first_response_at': date})
+
+    @classmethod
+    @ModelView.button
+    def create_usager(cls, requests):
+        "Create the usager from the captured contact data"
+        pool = Pool()
+        Party = pool.get('party.party')
+        for request in requests:
+            if request.party:
+                continue
+            party = Party(name=request.contact_name
+                or request.contact_email or request.contact_phone)
+            mechanisms = []
+            if request.contact_email:
+                mechanisms.append({'type': 'email',
+                        'value': request.contact_email})
+            if request.contact_phone:
+                mechanisms.append({'type': 'phone',
+                        'value': request.contact_phone})
+            party.contact_mechanisms = mechanisms
+            if request.contact_postal_code:
+                party.addresses = [{
+                        'postal_code': request.contact_postal_code}]
+            party.save()
+            request.party = party
+            if not request.antenna and getattr(party, 'antenna', None):
+                request.antenna = party.antenna
+        cls.save(requests)
+
+    def template_values(self):
+        "Return the values of the ${variables} of the answer templates"
+        pool = Pool()
+        User = pool.get('res.user')
+        party = self.party
+        user = User(Transaction().user) if Transaction().user else None
+        name = (party.name if party else self.contact_name) or ''
+        return {
+            'reference': self.reference or '',
+            'subject': self.subject or '',
+            'usager': name,
+            'usager_name': name,
+            'name': name,
+            'email': (party.email if party else self.contact_email) or '',
+            'received_date': self.received_at.strftime('%d/%m/%Y')
+            if self.received_at else '',
+            'scheme': self.scheme.name if self.scheme else '',
+            'scheme_code': self.scheme.code if self.scheme else '',
+            'antenna': self.antenna.name if self.antenna else '',
+            'antenna_phone': (self.antenna.phone or '')
+            if self.antenna else '',
+            'antenna_email': (self.antenna.email or '')
+            if self.antenna else '',
+            'agent': user.name if user else '',
+            'date': dt.date.today().strftime('%d/%m/%Y'),
+            }
+
+    def send_message(self, message):
+        """Send the outgoing message through its channel.
+        The core records it only (phone, counter, note); channel modules
+        (email, letters) extend this method."""
+        pass
+
+    @classmethod
+    def export_labels(cls):
+        "Return the translated labels of the xlsx export"
+        pool = Pool()
+        Message = pool.get('ir.message')
+        fields_ = cls.fields_get()
+
+        def selection(name):
+            return dict(fields_[name]['selection'])
+        labels = {name: fields_[name]['string'] for name in [
+                'reference', 'received_at', 'channel', 'state', 'antenna',
+                'scheme', 'motive', 'party', 'subject', 'priority',
+                'assignee']}
+        labels.update({
+                'channels': selection('channel'),
+                'states': selection('state'),
+                'priorities': selection('priority'),
+                'month': fields_['month']['string'],
+                })
+        for key in ['requests', 'summary', 'title', 'total', 'count',
+                'chart']:
+            labels[key] = Message.gettext(
+                'gru_inbox', 'msg_export_' + key, None)
+        return labels
+
+    # Assignment
+
+    @classmethod
+    @ModelView.button
+    def assign_auto(cls, requests):
+        pool = Pool()
+        Team = pool.get('gru.inbox.team')
+        for request in requests:
+            Team.assign(request)
+        cls.save(requests)
+
+    @classmethod
+    def log_assignment(cls, requests, text):
+        now = dt.datetime.now().strftime('%Y-%m-%d %H:%M')
+        for request in requests:
+            line = '%s %s' % (now, text)
+            request.assignment_log = '\n'.join(
+                filter(None, [request.assignment_log, line]))
+        cls.save(requests)
+
+    # Intake
+
+    @classmethod
+    def intake(cls, values, message=None):
+        """Create a request from a contact of any channel.
+
+        values: channel, received_at, subject, party or the captured
+        contact_name/contact_email/contact_phone/contact_postal_code,
+        scheme, motive, priority, client_key, origin_address.
+        message: the first message (dict for gru.inbox.message) if any.
+        The usager is matched, the antenna routed, the triage rules applied
+        and the request assigned. Return the request (saved).
+        """
+        pool = Pool()
+        Rule = pool.get('gru.inbox.rule')
+        Team = pool.get('gru.inbox.team')
+        Message = pool.get('gru.inbox.message')
+        values = dict(values)
+        for name, value in cls.default_get(
+                ['state', 'priority', 'received_at', 'company'],
+                with_rec_name=False).items():
+            values.setdefault(name, value)
+        for name in ['party', 'antenna', 'antenna_reason', 'scheme', 'motive',
+                'team', 'assignee', 'assignment_strategy', 'assignment_log',
+                'triage_log', 'contact_name', 'contact_email',
+                'contact_phone', 'contact_postal_code', 'origin_address',
+                'acknowledgement_template', 'subject']:
+            values.setdefault(name, None)
+        values.setdefault('tags', [])
+        request = cls(**values)
+        if not request.party:
+            request.party = cls.match_usager(request)
+        request.set_antenna()
+        if message:
+            request.messages = [Message(**dict(message, direction=message.get(
+                            'direction', 'in'),
+                        channel=message.get('channel', request.channel)))]
+        request.save()
+        Rule.apply(request, message=request.messages[0]
+            if request.messages else None)
+        if request.state != 'cancelled':
+            Team.assign(request, at=request.received_at)
+        request.save()
+        cls.after_intake([request])
+        return request
+
+    @classmethod
+    def after_intake(cls, requests):
+        "Hook for the modules extending the intake (SLA, acknowledgement)"
+        pass
+
+    @classmethod
+    def match_usager(cls, request):
+        "Return the usager matched with certainty from the captured data"
+        pool = Pool()
+        Matching = pool.get('gru.contact.matching')
+        Party = pool.get('party.party')
+        if not (request.contact_email or request.contact_phone):
+            return None
+        try:
+            candidates = Matching.find(
+                email=request.contact_email, phone=request.contact_phone,
+                name=request.contact_name,
+                postal_code=request.contact_postal_code, limit=2)
+        except Exception:
+            return None
+        if not candidates:
+            return None
+        best = candidates[0]
+        threshold = cls.match_threshold()
+        if best['score'] < threshold:
+            return None
+        if len(candidates) > 1 and candidates[1]['score'] >= threshold \
+                and candidates[1]['party'] != best['party']:
+            # two usagers share the email or phone: let the agent choose
+            return None
+        return Party(best['party'])
+
+    @classmethod
+    def match_threshold(cls):
+        pool = Pool()
+        Configuration = pool.get('gru.inbox.configuration')
+        return Configuration(1).match_threshold or 50
+
+    def set_antenna(self):
+        "Route the antenna from the usager or the captured postal code"
+        if self.antenna:
+            return
+        if self.party and getattr(self.party, 'antenna', None):
+            self.antenna = self.party.antenna
+            self.antenna_reason = gettext('gru_inbox.msg_antenna_from_usager')
+            return
+        postal_code = self.contact_postal_code or (
+            getattr(self.party, 'postal_code', None) if self.party else None)
+        if postal_code:
+            date = self.received_at.date() if self.received_at else None
+            antenna, reason = self.route_postal_code(postal_code, date=date)
+            if antenna:
+                self.antenna = antenna
+                self.antenna_reason = reason
+
+    @classmethod
+    def validate_intake(cls, data):
+        """Check the JSON data of the intake API and return the values
+        (raise IntakeError naming the field)"""
+        pool = Pool()
+        Scheme = pool.get('gru.scheme')
+        Motive = pool.get('gru.inbox.motive')
+        from gru_contact.tools import normalize_email, normalize_phone
+        if not isinstance(data, dict):
+            raise IntakeError(gettext('gru_inbox.msg_intake_not_object'))
+        allowed = {'channel', 'received_at', 'subject', 'body', 'name',
+            'email', 'phone', 'postal_code', 'scheme', 'motive',
+            'priority', 'client_key', 'origin_address'}
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise IntakeError(gettext('gru_inbox.msg_intake_unknown_field',
+                    field=unknown[0]), field=unknown[0])
+        for name in allowed:
+            if data.get(name) is not None and not isinstance(
+                    data[name], str):
+                raise IntakeError(gettext('gru_inbox.msg_intake_not_string',
+                        field=name), field=name)
+        channels = dict(cls.fields_get(['channel'])['channel']['selection'])
+        channel = data.get('channel') or 'web'
+        if channel not in channels:
+            raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
+                    field='channel', value=channel), field='channel')
+        values = {'channel': channel}
+        if data.get('received_at'):
+            try:
+                received = dt.datetime.fromisoformat(data['received_at'])
+            except ValueError:
+                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
+                        field='received_at', value=data['received_at']),
+                    field='received_at')
+            if received.tzinfo:
+                received = received.astimezone(dt.timezone.utc).replace(
+                    tzinfo=None)
+            values['received_at'] = received
+        if not (data.get('subject') or data.get('body')):
+            raise IntakeError(gettext('gru_inbox.msg_intake_required',
+                    field='body'), field='body')
+        if not (data.get('email') or data.get('phone') or data.get('name')):
+            raise IntakeError(gettext('gru_inbox.msg_intake_required',
+                    field='email'), field='email')
+        if data.get('email'):
+            if not normalize_email(data['email']):
+                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
+                        field='email', value=data['email']), field='email')
+            values['contact_email'] = data['email'].strip()
+        if data.get('phone'):
+            if not normalize_phone(data['phone']):
+                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
+                        field='phone', value=data['phone']), field='phone')
+            values['contact_phone'] = data['phone'].strip()
+        if data.get('postal_code'):
+            from gru_territory.tools import normalize_postal_code
+            code = normalize_postal_code(data['postal_code'])
+            if not code:
+                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
+                        field='postal_code', value=data['postal_code']),
+                    field='postal_code')
+            values['contact_postal_code'] = code
+        if data.get('name'):
+            values['contact_name'] = data['name'].strip()[:200]
+        if data.get('subject'):
+            values['subject'] = data['subject'].strip()[:200]
+        if data.get('scheme'):
+            schemes = Scheme.search([('code', '=', data['scheme'])], limit=1)
+            if not schemes:
+                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
+                        field='scheme', value=data['scheme']),
+                    field='scheme')
+            values['scheme'] = schemes[0]
+        if data.get('motive'):
+            motives = Motive.search([('code', '=', data['motive'])], limit=1)
+            if not motives:
+                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
+                        field='motive', value=data['motive']),
+                    field='motive')
+            values['motive'] = motives[0]
+        if data.get('priority'):
+            if data['priority'] not in dict(PRIORITIES):
+                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
+                        field='priority', value=data['priority']),
+                    field='priority')
+            values['priority'] = data['priority']
+        if data.get('client_key'):
+            if len(data['client_key']) > 100:
+                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
+                        field='client_key', value=data['client_key'][:20]),
+                    field='client_key')
+            values['client_key'] = data['client_key']
+        if data.get('origin_address'):
+            values['origin_address'] = data['origin_address'][:200]
+        message = None
+        if data.get('body'):
+            message = {
+                'body': data['body'],
+                'subject': values.get('subject'),
+                'from_address': values.get('contact_email')
+                or values.get('contact_phone'),
+                'date': values.get('received_at') or dt.datetime.now(),
+                }
+        return values, message
+
+
+class RequestTag(ModelSQL):
+    "Request - Tag"
+    __string__ = "Request - Tag"
+    __name__ = 'gru.inbox.request-gru.inbox.tag'
+    request = fields.Many2One('gru.inbox.request', "Request", required=True,
+        ondelete='CASCADE')
+    tag = fields.Many2One('gru.inbox.tag', "Tag", required=True,
+        ondelete='CASCADE')
+
+
+class Message(ModelSQL, ModelView):
+    "Message"
+    __string__ = "Message"
+    __name__ = 'gru.inbox.message'
+    __access__ = {'request'}
+
+    request = fields.Many2One('gru.inbox.request', "Request", required=True,
+        ondelete='CASCADE')
+    original_request = fields.Many2One('gru.inbox.request',
+        "Original Request", readonly=True, ondelete='SET NULL',
+        help="The request the message arrived on before a merge.")
+    direction = fields.Selection([
+            ('in', "Incoming"),
+            ('out', "Outgoing"),
+            ('note', "Internal Note"),
+            ], "Direction", required=True)
+    channel = fields.Selection(CHANNELS, "Channel", required=True)
+    date = fields.DateTime("Date", required=True)
+    author = fields.Many2One('res.user', "Author", readonly=True)
+    from_address = fields.Char("From")
+    to_address = fields.Char("To")
+    subject = fields.Char("Subject")
+    body = fields.Text("Body")
+    body_html = fields.Text("HTML Body", readonly=True,
+        help="The HTML of the message, sanitised for display.")
+    party = fields.Function(fields.Many2One('party.party', "Usager"),
+        'get_party', searcher='search_party')
+    antenna = fields.Function(fields.Many2One('gru.antenna', "Antenna"),
+        'get_request_field')
+    request_state = fields.Function(
+        fields.Selection(STATES, "Request State"), 'get_request_field')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.request, Index.Equality()),
+                    (t.date, Index.Range())),
+                })
+        cls._order = [('date', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def default_direction(cls):
+        return 'in'
+
+    @classmethod
+    def default_date(cls):
+        return dt.datetime.now()
+
+    @classmethod
+    def default_channel(cls):
+        return 'phone'
+
+    @classmethod
+    def default_author(cls):
+        user = Transaction().user
+        return user or None
+
+    def get_party(self, name):
+        return self.request.party.id if self.request.party else None
+
+    @classmethod
+    def search_party(cls, name, clause):
+        return [('request.party',) + tuple(clause[1:])]
+
+    def get_request_field(self, name):
+        if name == 'antenna':
+            return self.request.antenna.id if self.request.antenna else None
+        return self.request.state
+
+    def get_rec_name(self, name):
+        return '%s %s' % (self.date.strftime('%Y-%m-%d %H:%M'),
+            self.subject or '')
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if values.get('body_html'):
+            values['body_html'] = sanitize_html(values['body_html'])
+        return values
+
+    @classmethod
+    def on_modification(cls, mode, messages, field_names=None):
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        super().on_modification(mode, messages, field_names=field_names)
+        if mode != 'create':
+            return
+        incoming = {m.request for m in messages if m.direction == 'in'}
+        Request.on_incoming_message(
+            [r for r in incoming if r.id is not None and r.id >= 0])
+        outgoing = [m for m in messages if m.direction == 'out']
+        for message in outgoing:
+            Request.on_outgoing_message([message.request], message.date)

@@ -1,0 +1,245 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Triage rules: conditions on a new request and the actions they take."
+import re
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, ModelSQL, ModelView, fields, sequence_ordered)
+from trytond.pool import Pool
+
+from gru_territory.tools import strip_accents
+
+from .exceptions import RuleValidationError
+from .inbox import CHANNELS, PRIORITIES
+from .team import STRATEGIES
+
+
+def _keywords(text):
+    "Return the keywords of a comma separated list, normalised"
+    return [k for k in (
+            strip_accents(w).lower().strip() for w in (text or '').split(','))
+        if k]
+
+
+def _normalise(text):
+    return strip_accents(text or '').lower()
+
+
+class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
+    "Triage Rule"
+    __string__ = "Triage Rule"
+    __name__ = 'gru.inbox.rule'
+
+    name = fields.Char("Name", required=True)
+    # conditions
+    channel = fields.Selection([(None, "")] + CHANNELS, "Channel")
+    address = fields.Char("Mailbox or Address",
+        help="The request arrived at this address (mailbox, number); "
+        "a part of it is enough.")
+    sender = fields.Char("Sender",
+        help="The sender's email or phone contains this text "
+        "(e.g. \"@example.org\").")
+    subject_keywords = fields.Char("Subject Keywords",
+        help="Comma separated: one of them in the subject "
+        "(accents and case ignored).")
+    body_keywords = fields.Char("Body Keywords",
+        help="Comma separated: one of them in the message.")
+    postal_code_prefixes = fields.Char("Postal Codes",
+        help="Comma separated postal codes or their beginning "
+        "(e.g. \"02, 80000\").")
+    antenna = fields.Many2One('gru.antenna', "Antenna")
+    scheme = fields.Many2One('gru.scheme', "Scheme")
+    usager_known = fields.Selection([
+            (None, "Any"),
+            ('known', "Known Usager"),
+            ('unknown', "Unknown Usager"),
+            ], "Usager")
+    # actions
+    set_scheme = fields.Many2One('gru.scheme', "Set Scheme")
+    set_antenna = fields.Many2One('gru.antenna', "Set Antenna")
+    set_team = fields.Many2One('gru.inbox.team', "Set Team")
+    set_priority = fields.Selection([(None, "")] + PRIORITIES,
+        "Set Priority", sort=False)
+    set_motive = fields.Many2One('gru.inbox.motive', "Set Motive")
+    add_tags = fields.Many2Many('gru.inbox.rule-gru.inbox.tag', 'rule',
+        'tag', "Add Tags")
+    assignment_strategy = fields.Selection([(None, "")] + STRATEGIES,
+        "Assignment Strategy",
+        help="Overrides the team's strategy for the requests of the rule.")
+    acknowledgement = fields.Many2One('gru.scheme.template',
+        "Acknowledgement Template",
+        help="The answer sent automatically to the usager.")
+    spam = fields.Boolean("Mark as Spam",
+        help="Cancel the request as spam.")
+    stop = fields.Boolean("Stop",
+        help="When all matching rules apply, do not evaluate the next "
+        "rules after this one.")
+
+    @classmethod
+    def validate_fields(cls, rules, field_names):
+        super().validate_fields(rules, field_names)
+        for rule in rules:
+            for code in (rule.postal_code_prefixes or '').split(','):
+                code = code.strip()
+                if code and (not code.isdigit() or len(code) > 5):
+                    raise RuleValidationError(gettext(
+                            'gru_inbox.msg_rule_postal_code',
+                            rule=rule.name, value=code))
+
+    def match(self, request, message=None):
+        """Return (matched, reasons): reasons explain each condition met,
+        or the first one not met"""
+        reasons = []
+        if self.channel:
+            if request.channel != self.channel:
+                return False, []
+            reasons.append(gettext('gru_inbox.msg_rule_reason_channel',
+                    value=self.channel))
+        if self.address:
+            origin = (request.origin_address or '').lower()
+            if self.address.lower() not in origin:
+                return False, []
+            reasons.append(gettext('gru_inbox.msg_rule_reason_address',
+                    value=self.address))
+        if self.sender:
+            senders = ' '.join(filter(None, [
+                        request.contact_email, request.contact_phone,
+                        message.from_address if message else None,
+                        request.party.email if request.party else None,
+                        ])).lower()
+            if self.sender.lower() not in senders:
+                return False, []
+            reasons.append(gettext('gru_inbox.msg_rule_reason_sender',
+                    value=self.sender))
+        if self.subject_keywords:
+            subject = _normalise(request.subject)
+            found = [k for k in _keywords(self.subject_keywords)
+                if re.search(r'\b%s' % re.escape(k), subject)]
+            if not found:
+                return False, []
+            reasons.append(gettext('gru_inbox.msg_rule_reason_subject',
+                    value=found[0]))
+        if self.body_keywords:
+            body = _normalise(' '.join(filter(None, [
+                            message.body if message else None,
+                            request.subject])))
+            found = [k for k in _keywords(self.body_keywords)
+                if re.search(r'\b%s' % re.escape(k), body)]
+            if not found:
+                return False, []
+            reasons.append(gettext('gru_inbox.msg_rule_reason_body',
+                    value=found[0]))
+        if self.postal_code_prefixes:
+            code = request.contact_postal_code or (
+                getattr(request.party, 'postal_code', None)
+                if request.party else None) or ''
+            prefixes = [p.strip() for p in
+                self.postal_code_prefixes.split(',') if p.strip()]
+            if not any(code.startswith(p) for p in prefixes):
+                return False, []
+            reasons.append(gettext('gru_inbox.msg_rule_reason_postal_code',
+                    value=code))
+        if self.antenna:
+            if request.antenna != self.antenna:
+                return False, []
+            reasons.append(gettext('gru_inbox.msg_rule_reason_antenna',
+                    value=self.antenna.name))
+        if self.scheme:
+            if request.scheme != self.scheme:
+                return False, []
+            reasons.append(gettext('gru_inbox.msg_rule_reason_scheme',
+                    value=self.scheme.name))
+        if self.usager_known:
+            known = bool(request.party)
+            if known != (self.usager_known == 'known'):
+                return False, []
+            reasons.append(gettext(
+                    'gru_inbox.msg_rule_reason_usager_known'
+                    if known else 'gru_inbox.msg_rule_reason_usager_unknown'))
+        if not reasons:
+            reasons.append(gettext('gru_inbox.msg_rule_reason_always'))
+        return True, reasons
+
+    def act(self, request):
+        "Apply the actions to request and return their descriptions"
+        done = []
+        if self.set_scheme:
+            request.scheme = self.set_scheme
+            done.append(gettext('gru_inbox.msg_rule_action_scheme',
+                    value=self.set_scheme.name))
+        if self.set_antenna:
+            request.antenna = self.set_antenna
+            request.antenna_reason = gettext(
+                'gru_inbox.msg_antenna_from_rule', rule=self.name)
+            done.append(gettext('gru_inbox.msg_rule_action_antenna',
+                    value=self.set_antenna.name))
+        if self.set_team:
+            request.team = self.set_team
+            done.append(gettext('gru_inbox.msg_rule_action_team',
+                    value=self.set_team.name))
+        if self.set_priority:
+            request.priority = self.set_priority
+            done.append(gettext('gru_inbox.msg_rule_action_priority',
+                    value=dict(PRIORITIES)[self.set_priority]))
+        if self.set_motive:
+            request.motive = self.set_motive
+            done.append(gettext('gru_inbox.msg_rule_action_motive',
+                    value=self.set_motive.rec_name))
+        if self.add_tags:
+            request.tags = list(request.tags or []) + [
+                t for t in self.add_tags if t not in (request.tags or [])]
+            done.append(gettext('gru_inbox.msg_rule_action_tags',
+                    value=', '.join(t.name for t in self.add_tags)))
+        if self.assignment_strategy:
+            request.assignment_strategy = self.assignment_strategy
+            done.append(gettext('gru_inbox.msg_rule_action_strategy',
+                    value=dict(STRATEGIES)[self.assignment_strategy]))
+        if self.acknowledgement:
+            request.acknowledgement_template = self.acknowledgement
+            done.append(gettext('gru_inbox.msg_rule_action_acknowledgement',
+                    value=self.acknowledgement.name))
+        if self.spam:
+            done.append(gettext('gru_inbox.msg_rule_action_spam'))
+        return done
+
+    @classmethod
+    def apply(cls, request, message=None):
+        """Evaluate the active rules in order on request (saved) and apply
+        the matching ones: the first only or all of them, as configured.
+        The explanation is written in request.triage_log."""
+        pool = Pool()
+        Configuration = pool.get('gru.inbox.configuration')
+        Request = pool.get('gru.inbox.request')
+        config = Configuration(1)
+        all_matches = config.rule_mode == 'all'
+        lines = []
+        spam = False
+        for rule in cls.search([]):
+            matched, reasons = rule.match(request, message)
+            if not matched:
+                continue
+            actions = rule.act(request)
+            spam = spam or rule.spam
+            lines.append(gettext('gru_inbox.msg_rule_fired',
+                    rule=rule.name, reasons='; '.join(reasons),
+                    actions='; '.join(actions) or '-'))
+            if not all_matches or rule.stop:
+                break
+        if not lines:
+            lines.append(gettext('gru_inbox.msg_rule_none'))
+        request.triage_log = '\n'.join(lines)
+        request.save()
+        if spam:
+            Request.do_cancel([request], 'spam')
+        return lines
+
+
+class RuleTag(ModelSQL):
+    "Triage Rule - Tag"
+    __string__ = "Triage Rule - Tag"
+    __name__ = 'gru.inbox.rule-gru.inbox.tag'
+    rule = fields.Many2One('gru.inbox.rule', "Rule", required=True,
+        ondelete='CASCADE')
+    tag = fields.Many2One('gru.inbox.tag', "Tag", required=True,
+        ondelete='CASCADE')

@@ -1,0 +1,403 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+import io
+import re
+import zipfile
+
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, set_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+
+from gru_inbox.exceptions import IntakeError, RequestError
+from gru_inbox.export import requests_xlsx
+from gru_territory.tests.test_module import setup_fixture_plan
+
+MONDAY = dt.datetime(2026, 11, 23, 10, 0)
+
+
+def create_usager(name, email=None, phone=None, postal_code=None):
+    Party = Pool().get('party.party')
+    mechanisms = []
+    if email:
+        mechanisms.append({'type': 'email', 'value': email})
+    if phone:
+        mechanisms.append({'type': 'mobile', 'value': phone})
+    addresses = [{'postal_code': postal_code}] if postal_code else []
+    party, = Party.create([{
+                'name': name,
+                'contact_mechanisms': [('create', mechanisms)],
+                'addresses': [('create', addresses)],
+                }])
+    return party
+
+
+def create_users(*logins):
+    User = Pool().get('res.user')
+    return User.create([{'login': l, 'name': l.title()} for l in logins])
+
+
+class InboxMixin:
+
+    def setup_inbox(self):
+        "Company, territory fixture, teams of AMI and STQ and a mobile team"
+        pool = Pool()
+        Team = pool.get('gru.inbox.team')
+        Configuration = pool.get('gru.inbox.configuration')
+        Antenna = pool.get('gru.antenna')
+        plan, (ami, stq, lao, sia) = setup_fixture_plan()
+        # Laon shares the manager of Saint-Quentin
+        Antenna.write([lao], {'manager_shared_with': stq.id})
+        alice, bob, carol, dave = create_users('alice', 'bob', 'carol',
+            'dave')
+        team_ami, team_stq, mobile = Team.create([{
+                    'name': "Amiens", 'antenna': ami.id,
+                    'members': [('add', [alice.id, bob.id])],
+                    }, {
+                    'name': "Saint-Quentin", 'antenna': stq.id,
+                    'members': [('add', [carol.id])],
+                    }, {
+                    'name': "Équipe mobile", 'kind': 'mobile',
+                    'members': [('add', [dave.id])],
+                    }])
+        config = Configuration(1)
+        config.mobile_team = mobile
+        config.save()
+        return {
+            'ami': ami, 'stq': stq, 'lao': lao, 'sia': sia,
+            'alice': alice, 'bob': bob, 'carol': carol, 'dave': dave,
+            'team_ami': team_ami, 'team_stq': team_stq, 'mobile': mobile,
+            }
+
+    def new_request(self, **values):
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        values.setdefault('channel', 'email')
+        values.setdefault('received_at', MONDAY)
+        values.setdefault('subject', "Question")
+        message = {'body': values.pop('body', "Bonjour"),
+            'date': values['received_at']}
+        return Request.intake(values, message=message)
+
+
+class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
+    "Test GRU Inbox module"
+    module = 'gru_inbox'
+
+    @with_transaction()
+    def test_intake_matches_and_routes(self):
+        "Intake matches the usager and routes the antenna"
+        company = create_company()
+        with set_company(company):
+            self.setup_inbox()
+            party = create_usager("Jeanne Martin",
+                email='jeanne.martin@example.org', postal_code='80000')
+            request = self.new_request(
+                contact_email='  JEANNE.Martin@Example.org ')
+            self.assertEqual(request.party, party)
+            self.assertEqual(request.antenna.code, 'AMI')
+            self.assertRegex(request.reference, r'^GRU-\d{4}-\d{6}$')
+            self.assertEqual(len(request.messages), 1)
+            self.assertEqual(request.messages[0].direction, 'in')
+
+            unknown = self.new_request(
+                contact_email='nobody@example.org',
+                contact_postal_code='2100')
+            self.assertFalse(unknown.party)
+            self.assertEqual(unknown.antenna.code, 'STQ')
+            self.assertIn('Saint-Quentin', unknown.antenna_reason)
+
+            # one click creates the usager from the captured data
+            Request = Pool().get('gru.inbox.request')
+            Request.create_usager([unknown])
+            self.assertTrue(unknown.party)
+            self.assertEqual(unknown.party.email, 'nobody@example.org')
+
+    @with_transaction()
+    def test_workflow(self):
+        "Test every state transition and the reopening by a new message"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Message = pool.get('gru.inbox.message')
+        company = create_company()
+        with set_company(company):
+            self.setup_inbox()
+            request = self.new_request(contact_email='a@example.org',
+                contact_postal_code='80000')
+            self.assertEqual(request.state, 'new')
+            Request.qualify([request])
+            self.assertEqual(request.state, 'qualified')
+            Request.process([request])
+            self.assertEqual(request.state, 'in_progress')
+            Request.wait([request])
+            self.assertEqual(request.state, 'waiting')
+            # the usager answers: back in progress
+            Message.create([{'request': request.id, 'direction': 'in',
+                        'channel': 'email', 'body': "Voici"}])
+            self.assertEqual(request.state, 'in_progress')
+            Message.create([{'request': request.id, 'direction': 'out',
+                        'channel': 'email', 'body': "Merci"}])
+            self.assertTrue(request.first_response_at)
+            Request.answer([request])
+            self.assertEqual(request.state, 'answered')
+            self.assertTrue(request.answered_at)
+            Request.close([request])
+            self.assertEqual(request.state, 'closed')
+            self.assertTrue(request.closed_at)
+            # a new incoming message reopens a closed request
+            Message.create([{'request': request.id, 'direction': 'in',
+                        'channel': 'email', 'body': "Encore une question"}])
+            self.assertEqual(request.state, 'in_progress')
+            self.assertFalse(request.closed_at)
+            Request.answer([request])
+            Request.reopen([request])
+            self.assertEqual(request.state, 'in_progress')
+
+            # cancel as spam, reset to new
+            spam = self.new_request(contact_email='spam@example.org')
+            Request.do_cancel([spam], 'spam')
+            self.assertEqual(spam.state, 'cancelled')
+            self.assertEqual(spam.cancel_reason, 'spam')
+            Request.draft([spam])
+            self.assertEqual(spam.state, 'new')
+
+            # qualifying needs an antenna
+            lost = self.new_request(contact_email='lost@example.org')
+            self.assertFalse(lost.antenna)
+            with self.assertRaises(RequestError):
+                Request.qualify([lost])
+
+    @with_transaction()
+    def test_merge_duplicate(self):
+        "Merging keeps the messages and links the duplicate"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        company = create_company()
+        with set_company(company):
+            self.setup_inbox()
+            first = self.new_request(contact_email='x@example.org',
+                body="Premier")
+            second = self.new_request(contact_email='x@example.org',
+                body="Second")
+            message, = second.messages
+            Request.merge_into([second], first)
+            self.assertEqual(second.state, 'cancelled')
+            self.assertEqual(second.cancel_reason, 'duplicate')
+            self.assertEqual(second.duplicate_of, first)
+            self.assertEqual(list(first.duplicates), [second])
+            self.assertEqual(len(first.messages), 2)
+            message = message.__class__(message.id)
+            self.assertEqual(message.request, first)
+            self.assertEqual(message.original_request, second)
+
+    @with_transaction()
+    def test_triage_rules(self):
+        "Rules match in order, explain why and apply their actions"
+        pool = Pool()
+        Rule = pool.get('gru.inbox.rule')
+        Tag = pool.get('gru.inbox.tag')
+        Configuration = pool.get('gru.inbox.configuration')
+        Motive = pool.get('gru.inbox.motive')
+        company = create_company()
+        with set_company(company):
+            data = self.setup_inbox()
+            urgent, = Tag.create([{'name': "Urgent"}])
+            complaint, = Motive.create([{'name': "Réclamation",
+                        'code': 'complaint'}])
+            Rule.create([{
+                        'name': "Spam", 'sequence': 1,
+                        'subject_keywords': 'viagra, casino',
+                        'spam': True,
+                        }, {
+                        'name': "Réclamations", 'sequence': 2,
+                        'body_keywords': 'reclamation, plainte',
+                        'set_priority': '2', 'set_motive': complaint.id,
+                        'add_tags': [('add', [urgent.id])],
+                        }, {
+                        'name': "Aisne", 'sequence': 3,
+                        'postal_code_prefixes': '02',
+                        'set_team': data['team_stq'].id,
+                        }])
+            request = self.new_request(contact_email='a@example.org',
+                contact_postal_code='02100',
+                body="Je dépose une RÉCLAMATION")
+            self.assertEqual(request.priority, '2')
+            self.assertEqual(request.motive, complaint)
+            self.assertEqual(list(request.tags), [urgent])
+            self.assertIn('"Réclamations"', request.triage_log)
+            self.assertIn('reclamation', request.triage_log)
+            # first match only by default: the Aisne rule did not fire
+            self.assertNotIn('"Aisne"', request.triage_log)
+
+            config = Configuration(1)
+            config.rule_mode = 'all'
+            config.save()
+            request = self.new_request(contact_email='b@example.org',
+                contact_postal_code='02100', body="Une plainte")
+            self.assertIn('"Réclamations"', request.triage_log)
+            self.assertIn('"Aisne"', request.triage_log)
+            self.assertEqual(request.team, data['team_stq'])
+
+            spam = self.new_request(contact_email='c@example.org',
+                subject="Casino gratuit")
+            self.assertEqual(spam.state, 'cancelled')
+            self.assertEqual(spam.cancel_reason, 'spam')
+            self.assertFalse(spam.assignee)
+
+            nothing = self.new_request(contact_email='d@example.org',
+                contact_postal_code='80000', body="Bonjour")
+            self.assertEqual(nothing.triage_log, "No triage rule matched.")
+
+    @with_transaction()
+    def test_rule_invalid_postal_code(self):
+        "A rule with a malformed postal code is rejected"
+        pool = Pool()
+        Rule = pool.get('gru.inbox.rule')
+        from trytond.model.exceptions import ValidationError
+        with self.assertRaises(ValidationError):
+            Rule.create([{'name': "Bad", 'postal_code_prefixes': '80A'}])
+
+    @with_transaction()
+    def test_assignment(self):
+        "Round robin, least loaded, absences, working hours and overflow"
+        pool = Pool()
+        Team = pool.get('gru.inbox.team')
+        Absence = pool.get('gru.inbox.absence')
+        User = pool.get('res.user')
+        company = create_company()
+        with set_company(company):
+            data = self.setup_inbox()
+            alice, bob = data['alice'], data['bob']
+            # round robin alternates in the antenna's team
+            assignees = [self.new_request(contact_email='%d@example.org' % i,
+                    contact_postal_code='80000').assignee
+                for i in range(4)]
+            self.assertEqual(assignees, [alice, bob, alice, bob])
+
+            # least loaded goes to whom has fewer open requests
+            Team.write([data['team_ami']], {'strategy': 'least_loaded'})
+            extra = self.new_request(contact_email='e@example.org',
+                contact_postal_code='80000')
+            self.assertIn(extra.assignee, [alice, bob])
+            loads = Team.open_loads([alice, bob])
+            self.assertLessEqual(abs(loads[alice.id] - loads[bob.id]), 1)
+
+            # an absent agent is skipped
+            Absence.create([{'user': alice.id,
+                        'start': MONDAY - dt.timedelta(hours=1),
+                        'end': MONDAY + dt.timedelta(days=2)}])
+            request = self.new_request(contact_email='f@example.org',
+                contact_postal_code='80000')
+            self.assertEqual(request.assignee, bob)
+            # outside working hours nobody of the antenna is available:
+            # the request overflows to the mobile team, who works late
+            User.write([data['dave']], {'work_end': dt.time(20, 0)})
+            evening = self.new_request(contact_email='g@example.org',
+                contact_postal_code='80000',
+                received_at=MONDAY.replace(hour=19))
+            Request = pool.get('gru.inbox.request')
+            evening.assignee = None
+            evening.team = None
+            Team.assign(evening, at=MONDAY.replace(hour=19))
+            self.assertEqual(evening.assignee, data['dave'])
+            self.assertEqual(evening.team, data['mobile'])
+            self.assertIn('mobile', evening.assignment_log)
+
+            # Laon has no team: overflow to Saint-Quentin sharing its
+            # manager
+            laon = Request(channel='phone', received_at=MONDAY,
+                antenna=data['lao'], company=company, team=None,
+                assignee=None, assignment_log=None)
+            Team.assign(laon, at=MONDAY)
+            self.assertEqual(laon.team, data['team_stq'])
+            self.assertEqual(laon.assignee, data['carol'])
+
+            # nobody available anywhere: queued in the mobile team
+            sunday = MONDAY - dt.timedelta(days=1)
+            queued = Request(channel='phone', received_at=sunday,
+                antenna=data['ami'], company=company, team=None,
+                assignee=None, assignment_log=None)
+            Team.assign(queued, at=sunday)
+            self.assertFalse(queued.assignee)
+            self.assertEqual(queued.team, data['mobile'])
+            self.assertIn('queue', queued.assignment_log)
+
+    @with_transaction()
+    def test_antenna_balance(self):
+        "The spread of requests across antennas is measured"
+        pool = Pool()
+        Team = pool.get('gru.inbox.team')
+        company = create_company()
+        with set_company(company):
+            self.setup_inbox()
+            for i in range(3):
+                self.new_request(contact_email='%d@example.org' % i,
+                    contact_postal_code='80000')
+            self.new_request(contact_email='z@example.org',
+                contact_postal_code='02100')
+            balance = Team.antenna_balance(MONDAY.date(), MONDAY.date())
+            rows = {r['code']: r for r in balance['antennas']}
+            self.assertEqual(rows['AMI']['requests'], 3)
+            self.assertEqual(rows['STQ']['requests'], 1)
+            self.assertEqual(rows['LAO']['requests'], 0)
+            self.assertGreater(balance['coefficient_of_variation'], 0)
+
+    @with_transaction()
+    def test_intake_validation(self):
+        "The intake data is validated field by field"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        for data, field in [
+                ([], None),
+                ({'body': "x", 'email': 'not-an-email'}, 'email'),
+                ({'body': "x", 'phone': '12'}, 'phone'),
+                ({'body': "x", 'email': 'a@b.fr', 'postal_code': 'ABCDE'},
+                    'postal_code'),
+                ({'email': 'a@b.fr'}, 'body'),
+                ({'body': "x"}, 'email'),
+                ({'body': "x", 'email': 'a@b.fr', 'channel': 'fax'},
+                    'channel'),
+                ({'body': "x", 'email': 'a@b.fr', 'foo': '1'}, 'foo'),
+                ({'body': "x", 'email': 'a@b.fr', 'received_at': 'hier'},
+                    'received_at'),
+                ({'body': 1, 'email': 'a@b.fr'}, 'body'),
+                ]:
+            with self.assertRaises(IntakeError) as cm:
+                Request.validate_intake(data)
+            self.assertEqual(cm.exception.field, field, data)
+        values, message = Request.validate_intake({
+                'body': "Bonjour", 'email': 'a@b.fr',
+                'phone': '06 12 34 56 78',
+                'postal_code': '2100', 'channel': 'web'})
+        self.assertEqual(values['contact_postal_code'], '02100')
+        self.assertEqual(message['body'], "Bonjour")
+
+    @with_transaction()
+    def test_export_xlsx(self):
+        "The xlsx export has a row per request and the totals"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        company = create_company()
+        with set_company(company):
+            self.setup_inbox()
+            for i in range(5):
+                self.new_request(contact_email='%d@example.org' % i,
+                    contact_postal_code='80000' if i < 3 else '02100',
+                    channel='email' if i % 2 else 'phone')
+            requests = Request.search([])
+            data = requests_xlsx(requests, Request.export_labels())
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+                sheet1 = archive.read('xl/worksheets/sheet1.xml').decode()
+                sheet2 = archive.read('xl/worksheets/sheet2.xml').decode()
+                strings = archive.read('xl/sharedStrings.xml').decode()
+            self.assertIn('xl/charts/chart1.xml', names)
+            # a header row and one row per request
+            self.assertEqual(len(re.findall(r'<row ', sheet1)), 6)
+            # the grand total is the number of requests
+            self.assertIn('<v>5</v>', sheet2)
+            self.assertIn('Total', strings)
+
+
+del ModuleTestCase

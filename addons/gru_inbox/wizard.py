@@ -1,0 +1,150 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Wizards on requests: cancel, merge duplicates, reply from a template."
+from trytond.model import ModelView, fields
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval, If
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .inbox import CHANNELS, OPEN_STATES
+
+
+class CancelStart(ModelView):
+    "Cancel Request"
+    __string__ = "Cancel Request"
+    __name__ = 'gru.inbox.request.cancel.start'
+
+    reason = fields.Selection([
+            ('spam', "Spam"),
+            ('duplicate', "Duplicate"),
+            ('other', "Other"),
+            ], "Reason", required=True)
+    duplicate_of = fields.Many2One('gru.inbox.request', "Duplicate Of",
+        states={
+            'invisible': Eval('reason') != 'duplicate',
+            'required': Eval('reason') == 'duplicate',
+            },
+        domain=[('state', 'not in', ['cancelled'])])
+
+
+class Cancel(Wizard):
+    "Cancel Request"
+    __name__ = 'gru.inbox.request.cancel'
+    start = StateView('gru.inbox.request.cancel.start',
+        'gru_inbox.request_cancel_start_view_form', [
+            Button("Back", 'end', 'tryton-cancel'),
+            Button("Cancel Request", 'cancel', 'tryton-ok', default=True),
+            ])
+    cancel = StateTransition()
+
+    def transition_cancel(self):
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        if self.start.reason == 'duplicate':
+            Request.merge_into(list(self.records), self.start.duplicate_of)
+        else:
+            Request.do_cancel(list(self.records), self.start.reason)
+        return 'end'
+
+
+class MergeStart(ModelView):
+    "Merge Requests"
+    __string__ = "Merge Requests"
+    __name__ = 'gru.inbox.request.merge.start'
+
+    target = fields.Many2One('gru.inbox.request', "Keep Request",
+        required=True, domain=[('state', 'not in', ['cancelled'])],
+        help="The request that stays; the others are cancelled as its "
+        "duplicates and their messages move to it.")
+
+
+class Merge(Wizard):
+    "Merge Requests"
+    __name__ = 'gru.inbox.request.merge'
+    start = StateView('gru.inbox.request.merge.start',
+        'gru_inbox.request_merge_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Merge", 'merge', 'tryton-ok', default=True),
+            ])
+    merge = StateTransition()
+
+    def default_start(self, fields):
+        records = list(self.records)
+        if records:
+            return {'target': records[0].id}
+        return {}
+
+    def transition_merge(self):
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Request.merge_into(list(self.records), self.start.target)
+        return 'end'
+
+
+class ReplyStart(ModelView):
+    "Reply to Request"
+    __string__ = "Reply to Request"
+    __name__ = 'gru.inbox.request.reply.start'
+
+    request = fields.Many2One('gru.inbox.request', "Request", readonly=True)
+    scheme = fields.Many2One('gru.scheme', "Scheme", readonly=True)
+    template = fields.Many2One('gru.scheme.template', "Template",
+        domain=[If(Bool(Eval('scheme')),
+                ('scheme', '=', Eval('scheme', -1)),
+                ())])
+    channel = fields.Selection(CHANNELS, "Channel", required=True)
+    to_address = fields.Char("To")
+    subject = fields.Char("Subject")
+    body = fields.Text("Body", required=True)
+    mark_answered = fields.Boolean("Mark as Answered")
+
+    @fields.depends('template', 'request', 'subject', 'body')
+    def on_change_template(self):
+        if self.template and self.request:
+            subject, body, _ = self.template.render(
+                self.request.template_values())
+            self.body = body
+            if subject:
+                self.subject = subject
+
+
+class Reply(Wizard):
+    "Reply to Request"
+    __name__ = 'gru.inbox.request.reply'
+    start = StateView('gru.inbox.request.reply.start',
+        'gru_inbox.request_reply_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Send", 'send', 'tryton-ok', default=True),
+            ])
+    send = StateTransition()
+
+    def default_start(self, fields):
+        request = self.record
+        to_address = None
+        if request.channel == 'email':
+            to_address = request.contact_email or (
+                request.party.email if request.party else None)
+        return {
+            'request': request.id,
+            'scheme': request.scheme.id if request.scheme else None,
+            'channel': request.channel if request.channel in {
+                'email', 'letter', 'phone'} else 'email',
+            'to_address': to_address,
+            'subject': request.subject,
+            'mark_answered': True,
+            }
+
+    def transition_send(self):
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Message = pool.get('gru.inbox.message')
+        request = self.record
+        message = Message(
+            request=request, direction='out', channel=self.start.channel,
+            to_address=self.start.to_address, subject=self.start.subject,
+            body=self.start.body)
+        message.save()
+        request.send_message(message)
+        if self.start.mark_answered and request.state in OPEN_STATES:
+            Request.answer([request])
+        return 'end'
