@@ -52,8 +52,18 @@ def collect(patterns):
             top_level_dir=ROOT))
     if patterns:
         suite = unittest.TestSuite(
-            t for t in iterate(suite) if any(p in t.id() for p in patterns))
+            t for t in iterate(suite)
+            if any(p in test_key(t) for p in patterns))
     return suite
+
+
+def test_key(test):
+    "Return the id of test, with the path of a doctest file (scenarios)"
+    key = test.id()
+    doctest_ = getattr(test, '_dt_test', None)
+    if doctest_ is not None and doctest_.filename:
+        key += ' ' + doctest_.filename
+    return key
 
 
 def iterate(suite):
