@@ -34,7 +34,23 @@ def configure(backend):
         os.environ['TRYTOND_DATABASE__URI'] = uri
         os.environ['DB_NAME'] = 'gru_test_%s' % os.getpid()
         os.environ['DB_CACHE'] = uri
+        drop_stale_caches(uri)
     os.environ['GRU_TEST_BACKEND'] = backend
+
+
+def drop_stale_caches(uri):
+    """Drop the template databases Tryton's test framework caches on
+    PostgreSQL: they are named after the module list only, so a cache
+    left by a previous run would hide the changes of the code since"""
+    import psycopg
+    with psycopg.connect(uri.rstrip('/') + '/postgres',
+            autocommit=True) as connection:
+        names = [n for n, in connection.execute(
+                "SELECT datname FROM pg_database "
+                "WHERE datname LIKE 'test-%'")]
+        for name in names:
+            connection.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                % name)
 
 
 def collect(patterns):
