@@ -1,41 +1,46 @@
 #!/usr/bin/env python3
 """Run the GRU test suite on one database backend.
 
-Collects the tests of every module under addons/ (unit tests and proteus
-scenarios, through the load_tests protocol) and the cross-module suites
-under tests/ (integration, browser), runs them and writes the counts as
-JSON to --counts.
+Each module under addons/ (unit tests and proteus scenarios, through the
+load_tests protocol) and the cross-module suites under tests/ (integration,
+browser, mail...) run in a process of their own, as Tryton's own CI does:
+a module's tests never see the caches of another's database. Two processes
+run at a time (one per core); their output is printed when they end.
+The counts are written as JSON to --counts.
 
-Usage: run_tests.py --backend sqlite|postgresql [--counts FILE] [PATTERN...]
-PATTERN restricts to test ids containing it (e.g. gru_territory).
+Usage: run_tests.py --backend sqlite|postgresql [--counts FILE]
+    [--jobs N] [PATTERN...]
+PATTERN restricts to test ids (or scenario paths) containing it.
 """
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
             os.path.abspath(__file__))))
+ADDONS = os.path.join(ROOT, 'addons')
 
 
-def configure(backend):
+def configure(backend, unit):
     os.environ.setdefault('TRYTOND_EMAIL__FROM', 'gru-test@example.org')
+    os.environ['GRU_TEST_BACKEND'] = backend
     if backend == 'sqlite':
         os.environ['TRYTOND_DATABASE__URI'] = 'sqlite://'
         os.environ['DB_NAME'] = ':memory:'
-        cache = tempfile.mkdtemp(prefix='gru-test-cache-')
-        os.environ['DB_CACHE'] = cache
+        os.environ.setdefault('DB_CACHE',
+            tempfile.mkdtemp(prefix='gru-test-cache-'))
     else:
         uri = os.environ.get(
             'GRU_TEST_POSTGRESQL_URI', 'postgresql://127.0.0.1:5432/')
         os.environ['TRYTOND_DATABASE__URI'] = uri
         os.environ['DB_NAME'] = 'gru_test_%s' % os.getpid()
         os.environ['DB_CACHE'] = uri
-        drop_stale_caches(uri)
-    os.environ['GRU_TEST_BACKEND'] = backend
 
 
 def drop_stale_caches(uri):
@@ -53,19 +58,22 @@ def drop_stale_caches(uri):
                 % name)
 
 
-def collect(patterns):
+def units():
+    "Return the test units: each module with tests, then 'tests'"
+    result = [name for name in sorted(os.listdir(ADDONS))
+        if os.path.isfile(os.path.join(ADDONS, name, 'tests',
+                '__init__.py'))]
+    return result + ['tests']
+
+
+def collect(unit, patterns):
     loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
-    addons = os.path.join(ROOT, 'addons')
-    for name in sorted(os.listdir(addons)):
-        tests = os.path.join(addons, name, 'tests')
-        if not os.path.isfile(os.path.join(tests, '__init__.py')):
-            continue
-        suite.addTests(loader.discover(
-                tests, pattern='test_*.py', top_level_dir=addons))
-    suite.addTests(loader.discover(
-            os.path.join(ROOT, 'tests'), pattern='test_*.py',
-            top_level_dir=ROOT))
+    if unit == 'tests':
+        suite = loader.discover(os.path.join(ROOT, 'tests'),
+            pattern='test_*.py', top_level_dir=ROOT)
+    else:
+        suite = loader.discover(os.path.join(ADDONS, unit, 'tests'),
+            pattern='test_*.py', top_level_dir=ADDONS)
     if patterns:
         suite = unittest.TestSuite(
             t for t in iterate(suite)
@@ -111,8 +119,93 @@ class Result(unittest.TextTestResult):
         self.passed += 1
         super().addSuccess(test)
 
-    def addSubTest(self, test, subtest, err):
-        super().addSubTest(test, subtest, err)
+
+def run_unit(args):
+    "Run the tests of one unit in this process"
+    configure(args.backend, args.unit)
+    sys.path.insert(0, ROOT)
+    suite = collect(args.unit, args.patterns)
+    if not suite.countTestCases():
+        counts = {'passed': 0, 'failed': 0, 'skipped': 0, 'ran': 0,
+            'slow': []}
+    else:
+        runner = unittest.TextTestRunner(
+            resultclass=Result, verbosity=2 if args.verbose else 1,
+            stream=sys.stdout)
+        result = runner.run(suite)
+        counts = {
+            'passed': result.passed,
+            'failed': len(result.failures) + len(result.errors)
+            + len(result.unexpectedSuccesses),
+            'skipped': len(result.skipped),
+            'ran': result.testsRun,
+            'slow': sorted(result.slow, reverse=True)[:5],
+            }
+    with open(args.counts, 'w') as fp:
+        json.dump(counts, fp)
+    return 1 if counts['failed'] else 0
+
+
+def run_all(args):
+    "Run every unit in a child process, args.jobs at a time"
+    start = time.monotonic()
+    if args.backend == 'postgresql':
+        drop_stale_caches(os.environ.get(
+                'GRU_TEST_POSTGRESQL_URI', 'postgresql://127.0.0.1:5432/'))
+    tmp = tempfile.mkdtemp(prefix='gru-test-run-')
+    cache = tempfile.mkdtemp(prefix='gru-test-cache-')
+
+    def run(unit):
+        counts = os.path.join(tmp, unit + '.json')
+        log = os.path.join(tmp, unit + '.log')
+        env = dict(os.environ, DB_CACHE=cache) \
+            if args.backend == 'sqlite' else dict(os.environ)
+        unit_start = time.monotonic()
+        with open(log, 'w') as fp:
+            process = subprocess.run([sys.executable, __file__,
+                    '--backend', args.backend, '--unit', unit,
+                    '--counts', counts] + (['-v'] if args.verbose else [])
+                + args.patterns, stdout=fp, stderr=subprocess.STDOUT,
+                env=env, cwd=ROOT)
+        duration = time.monotonic() - unit_start
+        try:
+            with open(counts) as fp:
+                data = json.load(fp)
+        except (OSError, ValueError):
+            # the process died before writing its counts
+            data = {'passed': 0, 'failed': 1, 'skipped': 0, 'ran': 0,
+                'slow': []}
+        if process.returncode and not data['failed']:
+            data['failed'] = 1
+        with open(log) as fp:
+            output = fp.read()
+        print('==== [%s] %s: %d passed, %d failed, %d skipped in %.0f s' % (
+                args.backend, unit, data['passed'], data['failed'],
+                data['skipped'], duration), flush=True)
+        if data['failed'] or args.verbose:
+            print(output[-20000:], flush=True)
+        return unit, data
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as executor:
+        results = list(executor.map(run, units()))
+    total = {'backend': args.backend, 'passed': 0, 'failed': 0,
+        'skipped': 0, 'ran': 0}
+    slow = []
+    for unit, data in results:
+        for key in ['passed', 'failed', 'skipped', 'ran']:
+            total[key] += data.get(key, 0)
+        slow.extend(data.get('slow', []))
+    total['duration'] = time.monotonic() - start
+    print('slowest tests:')
+    for duration, test_id in sorted(slow, reverse=True)[:10]:
+        print('  %6.1f s  %s' % (duration, test_id))
+    print('[%s] %d passed, %d failed, %d skipped in %.0f s' % (
+            args.backend, total['passed'], total['failed'],
+            total['skipped'], total['duration']))
+    if args.counts:
+        with open(args.counts, 'w') as fp:
+            json.dump(total, fp)
+    return 1 if total['failed'] or not total['ran'] else 0
 
 
 def main():
@@ -120,36 +213,15 @@ def main():
     parser.add_argument('--backend', choices=['sqlite', 'postgresql'],
         default='sqlite')
     parser.add_argument('--counts')
+    parser.add_argument('--unit', help="run one unit in this process")
+    parser.add_argument('--jobs', type=int,
+        default=int(os.environ.get('GRU_TEST_JOBS', 2)))
     parser.add_argument('-v', '--verbose', action='store_true')
     parser.add_argument('patterns', nargs='*')
     args = parser.parse_args()
-    configure(args.backend)
-    sys.path.insert(0, ROOT)
-    suite = collect(args.patterns)
-    runner = unittest.TextTestRunner(
-        resultclass=Result, verbosity=2 if args.verbose else 1,
-        stream=sys.stdout)
-    start = time.monotonic()
-    result = runner.run(suite)
-    failed = len(result.failures) + len(result.errors) + len(
-        result.unexpectedSuccesses)
-    counts = {
-        'backend': args.backend,
-        'passed': result.passed,
-        'failed': failed,
-        'skipped': len(result.skipped),
-        'duration': time.monotonic() - start,
-        }
-    print('slowest tests:')
-    for duration, test_id in sorted(result.slow, reverse=True)[:8]:
-        print('  %6.1f s  %s' % (duration, test_id))
-    print('[%s] %d passed, %d failed, %d skipped in %.0f s' % (
-            args.backend, counts['passed'], failed, counts['skipped'],
-            counts['duration']))
-    if args.counts:
-        with open(args.counts, 'w') as fp:
-            json.dump(counts, fp)
-    return 1 if failed or not result.testsRun else 0
+    if args.unit:
+        return run_unit(args)
+    return run_all(args)
 
 
 if __name__ == '__main__':
