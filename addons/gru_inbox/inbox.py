@@ -203,6 +203,12 @@ class Request(Workflow, ModelSQL, ModelView):
                 Index(t, (t.received_at, Index.Range())),
                 Index(t, (t.state, Index.Equality()),
                     where=t.state.in_(OPEN_STATES)),
+                # the open requests by age (the overdue first): without it
+                # PostgreSQL walks the received_at index through the closed
+                # requests to find the few open ones
+                Index(t, (t.received_at, Index.Range()),
+                    (t.id, Index.Range()),
+                    where=t.state.in_(OPEN_STATES)),
                 })
         cls._order = [('received_at', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {

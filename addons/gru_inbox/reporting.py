@@ -46,21 +46,31 @@ class RequestVolume(ModelSQL, ModelView):
         pool = Pool()
         Request = pool.get('gru.inbox.request')
         request = Request.__table__()
-        month = cls.month_column(request.received_at)
-        return request.select(
-            Min(request.id).as_('id'),
-            Literal(0).as_('create_uid'),
-            Min(request.create_date).as_('create_date'),
-            Literal(None).as_('write_uid'),
-            Literal(None).as_('write_date'),
-            month.as_('month'),
+        # the month is computed in a sub-query and grouped by its column:
+        # PostgreSQL does not see two parametrised TO_CHAR as the same
+        # expression in SELECT and GROUP BY
+        requests = request.select(
+            request.id.as_('id'),
+            request.create_date.as_('create_date'),
+            cls.month_column(request.received_at).as_('month'),
             request.channel.as_('channel'),
             request.antenna.as_('antenna'),
             request.scheme.as_('scheme'),
-            request.state.as_('state'),
-            Count(request.id).as_('count'),
-            group_by=[month, request.channel, request.antenna,
-                request.scheme, request.state])
+            request.state.as_('state'))
+        return requests.select(
+            Min(requests.id).as_('id'),
+            Literal(0).as_('create_uid'),
+            Min(requests.create_date).as_('create_date'),
+            Literal(None).as_('write_uid'),
+            Literal(None).as_('write_date'),
+            requests.month.as_('month'),
+            requests.channel.as_('channel'),
+            requests.antenna.as_('antenna'),
+            requests.scheme.as_('scheme'),
+            requests.state.as_('state'),
+            Count(requests.id).as_('count'),
+            group_by=[requests.month, requests.channel, requests.antenna,
+                requests.scheme, requests.state])
 
 
 class RequestTimeline(ModelSQL, ModelView):

@@ -19,9 +19,23 @@ def launch(playwright):
 
 
 def login(page, server, login='admin', password='gru-admin'):
-    "Open sao on the server's database and log in"
+    """Open sao on the server's database and log in, once the list of
+    databases is there: on PostgreSQL it takes seconds when the server has
+    many databases and a login submitted before it hangs"""
     page.goto(server.url + '#' + server.database)
     page.wait_for_selector('#login', timeout=30000)
+    # sao shows the list of the databases, or an entry when the server
+    # does not list them
+    page.wait_for_function(
+        "(name) => {"
+        " const select = document.querySelector('select#database');"
+        " const entry = document.querySelector('input#database');"
+        " return (select && select.offsetParent !== null"
+        " && Array.from(select.options).some(o => o.value == name))"
+        " || (entry && entry.offsetParent !== null); }",
+        arg=server.database, timeout=60000)
+    if page.locator('select#database').is_visible():
+        page.select_option('select#database', server.database)
     page.fill('#login', login)
     page.click('button[type=submit]')
     page.wait_for_selector('input[type=password]', timeout=30000)

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""Benchmark of the inbox (gru_inbox) on PostgreSQL with 1,000,000
+requests and 3,000,000 messages.
+
+Creates the database gru_bench_inbox (trytond-admin, module gru_inbox and
+its dependencies), creates the company, 19 antennas and the central
+service, an information officer of one antenna and 8 schemes through the
+ORM, then fills 200,000 usagers, the requests (24 months, the channels,
+antennas and states of a real inbox: the older closed, about 5% open) and
+3 messages per request through COPY. It then times, over --runs runs each,
+as the officer (record rules applied) and prints p50/p95 in milliseconds
+with the targets:
+
+* the first page (50) of the open requests of the officer's antenna, the
+  oldest first (received_at ascending: the overdue first), read as the list
+  shows them: 150 ms;
+* a usager's timeline (gru.inbox.timeline, 50 latest messages): 100 ms;
+* the monthly volumes by channel and antenna over the last 12 months, by
+  gru.inbox.request.volume and by the grouped SQL query: 1 s.
+
+Usage: .venv/bin/python tests/benchmarks/bench_inbox.py
+    [--requests 1000000] [--runs 50] [--recreate]
+Environment: GRU_BENCH_POSTGRESQL_URI (default postgresql://127.0.0.1:5432/).
+A database already filled with as many requests is reused (--recreate drops
+it).
+"""
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))
+VENV_BIN = os.path.dirname(sys.executable)
+DATABASE = 'gru_bench_inbox'
+URI = os.environ.get(
+    'GRU_BENCH_POSTGRESQL_URI', 'postgresql://127.0.0.1:5432/')
+TARGETS = {'open requests of my antenna': 150, 'usager timeline': 100,
+    'monthly volumes (model)': 1000, 'monthly volumes (SQL)': 1000}
+ANTENNAS = ['AMI', 'MDD', 'CAM', 'VAL', 'SAT', 'ABB', 'HAZ', 'CAL', 'CLE',
+    'GRA', 'VDO', 'STQ', 'LAO', 'ARR', 'BMN', 'SOI', 'CHT', 'FRE', 'MTR']
+WEIGHTS = [30, 11, 16, 57, 30, 16, 33, 40, 40, 17, 25, 18, 10, 18, 65, 11,
+    7, 7, 11]
+CHANNELS = [('phone', 45), ('email', 35), ('counter', 10), ('letter', 7),
+    ('web', 3)]
+OPEN_STATES = ['new', 'qualified', 'in_progress', 'waiting']
+PARTIES = 200000
+MESSAGES_PER_REQUEST = 3
+
+
+def log(message):
+    print('[bench] %s' % message, flush=True)
+
+
+def connect(dbname):
+    import psycopg
+    return psycopg.connect(URI.rstrip('/') + '/' + dbname, autocommit=True)
+
+
+def create_database(recreate):
+    with connect('postgres') as conn:
+        exists = conn.execute('SELECT 1 FROM pg_database WHERE datname = %s',
+            (DATABASE,)).fetchone()
+        if exists and recreate:
+            conn.execute('DROP DATABASE "%s" WITH (FORCE)' % DATABASE)
+            exists = False
+        if exists:
+            return False
+        conn.execute('CREATE DATABASE "%s" ENCODING \'UTF8\'' % DATABASE)
+    log('initialising %s with trytond-admin' % DATABASE)
+    env = dict(os.environ, TRYTOND_DATABASE__URI=URI)
+    with tempfile.NamedTemporaryFile('w', suffix='.pass') as passfile:
+        passfile.write('bench')
+        passfile.flush()
+        env['TRYTONPASSFILE'] = passfile.name
+        admin = [os.path.join(VENV_BIN, 'trytond-admin'), '-d', DATABASE]
+        subprocess.run(admin + ['--all', '--email', 'admin@example.org'],
+            check=True, env=env)
+        subprocess.run(admin + ['-u', 'gru_inbox',
+                '--activate-dependencies'], check=True, env=env)
+    return True
+
+
+def start_pool():
+    os.environ['TRYTOND_DATABASE__URI'] = URI
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    Pool.start()
+    pool = Pool(DATABASE)
+    with Transaction().start(DATABASE, 0, readonly=True):
+        pool.init()
+    return pool
+
+
+def setup_orm(pool):
+    """Create (once) the company, antennas, schemes and the officer; return
+    (company id, {code: antenna id}, [scheme ids], officer id)"""
+    from decimal import Decimal
+
+    from trytond.transaction import Transaction
+    with Transaction().start(DATABASE, 0) as transaction:
+        Company = pool.get('company.company')
+        Currency = pool.get('currency.currency')
+        Party = pool.get('party.party')
+        Antenna = pool.get('gru.antenna')
+        Scheme = pool.get('gru.scheme')
+        Theme = pool.get('gru.scheme.theme')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        companies = Company.search([])
+        if not companies:
+            euro, = Currency.create([{'name': "Euro", 'code': 'EUR',
+                        'symbol': '€', 'rounding': Decimal('0.01'),
+                        'digits': 2}])
+            party, = Party.create([{'name': "Région Hauts-de-France"}])
+            companies = Company.create([{'party': party.id,
+                        'currency': euro.id}])
+        company = companies[0]
+        antennas = {a.code: a.id for a in Antenna.search([])}
+        missing = [c for c in ANTENNAS + ['SIA'] if c not in antennas]
+        if missing:
+            for antenna in Antenna.create([{'code': c,
+                            'name': "Antenne %s" % c,
+                            'kind': 'service' if c == 'SIA' else 'antenna'}
+                        for c in missing]):
+                antennas[antenna.code] = antenna.id
+        schemes = Scheme.search([])
+        if not schemes:
+            Directorate = pool.get('gru.scheme.directorate')
+            theme, = Theme.create([{'code': 'T', 'name': "Thème"}])
+            directorate, = Directorate.create([{'code': 'D',
+                        'name': "Direction"}])
+            schemes = Scheme.create([{
+                        'code': 'S%d' % i, 'name': "Dispositif %d" % i,
+                        'theme': theme.id, 'directorate': directorate.id,
+                        } for i in range(8)])
+        officers = User.search([('login', '=', 'bench.officer')])
+        if not officers:
+            officers = User.create([{
+                        'login': 'bench.officer', 'name': "Officer",
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'groups': [('add', [ModelData.get_id('gru_inbox',
+                                        'group_information_officer')])],
+                        'gru_antennas': [('add', [antennas['AMI']])],
+                        }])
+        result = (company.id, antennas, [s.id for s in schemes],
+            officers[0].id)
+        transaction.commit()
+    return result
+
+
+def fill(count, company, antennas, schemes):
+    rng = random.Random(60)
+    now = dt.datetime.now().replace(microsecond=0)
+    with connect(DATABASE) as conn:
+        done = conn.execute(
+            'SELECT COUNT(*) FROM gru_inbox_request').fetchone()[0]
+        if done >= count:
+            log('%d requests already there' % done)
+            return
+        conn.execute('TRUNCATE gru_inbox_message, gru_inbox_request CASCADE')
+        start = time.monotonic()
+        parties = conn.execute(
+            "SELECT COUNT(*) FROM party_party WHERE code LIKE 'B%'"
+            ).fetchone()[0]
+        if parties < PARTIES:
+            log('copying %d usagers' % PARTIES)
+            with conn.cursor() as cursor:
+                with cursor.copy('COPY party_party (name, code, active, '
+                        'create_uid, create_date) FROM STDIN') as copy:
+                    for n in range(PARTIES):
+                        copy.write_row(('Usager %d' % n, 'B%07d' % n,
+                                True, 0, now))
+        party_ids = [r[0] for r in conn.execute(
+                "SELECT id FROM party_party WHERE code LIKE 'B%'")]
+        codes = ANTENNAS
+        antenna_ids = [antennas[c] for c in codes]
+        channels, channel_weights = zip(*CHANNELS)
+        log('copying %d requests' % count)
+        first = conn.execute("SELECT COALESCE(MAX(id), 0) FROM "
+            "gru_inbox_request").fetchone()[0] + 1
+        received = []
+        with conn.cursor() as cursor:
+            with cursor.copy('COPY gru_inbox_request (id, reference, '
+                    'channel, received_at, subject, party, antenna, scheme, '
+                    'priority, state, company, first_response_at, '
+                    'closed_at, create_uid, create_date) FROM STDIN'
+                    ) as copy:
+                antenna_draw = rng.choices(antenna_ids, WEIGHTS, k=count)
+                channel_draw = rng.choices(channels, channel_weights,
+                    k=count)
+                for n in range(count):
+                    age = rng.random() * 730
+                    at = now - dt.timedelta(days=age)
+                    at = at.replace(microsecond=0)
+                    if age > 30:
+                        state = 'closed' if rng.random() < 0.96 \
+                            else 'cancelled'
+                    else:
+                        state = rng.choice(OPEN_STATES + ['answered',
+                                'closed'])
+                    party = rng.choice(party_ids) if rng.random() < 0.7 \
+                        else None
+                    answered = at + dt.timedelta(hours=20)
+                    copy.write_row((first + n,
+                            'GRU-%d-%07d' % (at.year, first + n),
+                            channel_draw[n], at, "Demande %d" % n, party,
+                            antenna_draw[n], rng.choice(schemes),
+                            '1', state, company,
+                            answered if state in {'answered', 'closed'}
+                            else None,
+                            answered if state == 'closed' else None,
+                            0, now))
+                    received.append(at)
+        log('copying %d messages' % (count * MESSAGES_PER_REQUEST))
+        directions = ['in', 'out', 'note']
+        with conn.cursor() as cursor:
+            with cursor.copy('COPY gru_inbox_message (request, direction, '
+                    'channel, date, subject, body, create_uid, create_date) '
+                    'FROM STDIN') as copy:
+                for n in range(count):
+                    at = received[n]
+                    for i in range(MESSAGES_PER_REQUEST):
+                        copy.write_row((first + n, directions[i], 'email',
+                                at + dt.timedelta(hours=5 * i),
+                                "Demande %d" % n,
+                                "Bonjour, message %d de la demande." % i,
+                                0, now))
+        conn.execute("SELECT setval('gru_inbox_request_id_seq', %s)",
+            (first + count,))
+        log('analysing')
+        conn.execute('ANALYZE')
+        log('filled in %.0f s' % (time.monotonic() - start))
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * len(values))))]
+
+
+def timed(function, runs, warm=True):
+    if warm:
+        function()  # warm the caches (pool, ir.rule, PostgreSQL buffers)
+    durations = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        durations.append((time.perf_counter() - start) * 1000)
+    return durations
+
+
+def measure(pool, company, antennas, officer, runs):
+    from trytond.transaction import Transaction
+    results = {}
+    rng = random.Random(7)
+    with Transaction().start(DATABASE, officer, readonly=True,
+            context={'company': company}):
+        Request = pool.get('gru.inbox.request')
+        Timeline = pool.get('gru.inbox.timeline')
+        Volume = pool.get('gru.inbox.request.volume')
+        User = pool.get('res.user')
+        mine = sorted(User.get_gru_antennas())
+        columns = ['reference', 'received_at', 'channel', 'priority',
+            'subject', 'party', 'antenna', 'scheme', 'assignee', 'state']
+
+        def open_requests():
+            requests = Request.search([
+                    ('antenna', 'in', mine),
+                    ('state', 'in', OPEN_STATES),
+                    ], order=[('received_at', 'ASC'), ('id', 'ASC')],
+                limit=50)
+            rows = Request.read([r.id for r in requests], columns)
+            assert rows
+        results['open requests of my antenna'] = timed(open_requests, runs)
+
+        cursor = Transaction().connection.cursor()
+        request = Request.__table__()
+        cursor.execute(*request.select(request.party,
+                where=(request.antenna.in_(mine))
+                & (request.party != None),  # noqa: E711
+                limit=5000))
+        parties = [r[0] for r in cursor]
+
+        def timeline():
+            party = rng.choice(parties)
+            lines = Timeline.search([('party', '=', party)], limit=50)
+            Timeline.read([l.id for l in lines],
+                ['date', 'channel', 'direction', 'request', 'subject',
+                    'request_state'])
+            assert lines
+        results['usager timeline'] = timed(timeline, runs)
+
+    today = dt.date.today()
+    first = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    months = []
+    day = first
+    while day <= today:
+        months.append(day.strftime('%Y-%m'))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    with Transaction().start(DATABASE, 0, readonly=True,
+            context={'company': company}):
+        Request = pool.get('gru.inbox.request')
+        Volume = pool.get('gru.inbox.request.volume')
+
+        def volumes_model():
+            rows = Volume.search_read([('month', 'in', months)],
+                fields_names=['month', 'channel', 'antenna', 'count'])
+            assert rows
+        # reads every grouped row through the ORM: a few runs only
+        results['monthly volumes (model)'] = timed(volumes_model, 3,
+            warm=False)
+
+        cursor = Transaction().connection.cursor()
+        start = dt.datetime.combine(first, dt.time.min)
+
+        def volumes_sql():
+            cursor.execute('SELECT DATE_TRUNC(\'month\', received_at), '
+                'channel, antenna, COUNT(*) FROM gru_inbox_request '
+                'WHERE received_at >= %s GROUP BY 1, 2, 3', (start,))
+            assert cursor.fetchall()
+        results['monthly volumes (SQL)'] = timed(volumes_sql, runs)
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--requests', type=int, default=1000000)
+    parser.add_argument('--runs', type=int, default=50)
+    parser.add_argument('--recreate', action='store_true')
+    args = parser.parse_args()
+    begin = time.monotonic()
+    create_database(args.recreate)
+    pool = start_pool()
+    company, antennas, schemes, officer = setup_orm(pool)
+    fill(args.requests, company, antennas, schemes)
+    results = measure(pool, company, antennas, officer, args.runs)
+    print()
+    print('%d requests, %d messages, PostgreSQL' % (
+            args.requests, args.requests * MESSAGES_PER_REQUEST))
+    print('%-30s %8s %8s %8s  %s' % ('query', 'p50 ms', 'p95 ms',
+            'target', 'result'))
+    failed = False
+    for name, durations in results.items():
+        p95 = percentile(durations, 95)
+        ok = p95 < TARGETS[name]
+        failed |= not ok
+        print('%-30s %8.1f %8.1f %8d  %s' % (name,
+                statistics.median(durations), p95, TARGETS[name],
+                'ok' if ok else 'MISSED'))
+    print('total %.0f s' % (time.monotonic() - begin))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
