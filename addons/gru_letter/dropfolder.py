@@ -54,8 +54,11 @@ def _move(path, folder):
 def import_file(name, path, folder, site=None, batch=False, blank=None,
         received_date=None):
     """Register one file of the folder. Return ('processed', letters) or
-    ('quarantined', quarantine record); the file is moved accordingly.
-    The caller commits."""
+    ('quarantined', quarantine record). An unreadable file is moved to the
+    quarantine folder at once (its content is also kept in the quarantine
+    record); a processed file stays in place: the caller commits, then
+    calls finish_file, so a failed commit never leaves a file moved but
+    unregistered."""
     pool = Pool()
     Letter = pool.get('gru.letter')
     Quarantine = pool.get('gru.letter.quarantine')
@@ -86,6 +89,10 @@ def import_file(name, path, folder, site=None, batch=False, blank=None,
                     'batch': batch,
                     }])
         return 'quarantined', record
-    _move(path, os.path.join(folder, PROCESSED,
-            dt.date.today().isoformat()))
     return 'processed', letters
+
+
+def finish_file(path, folder):
+    "Move a registered file to the processed folder of the day"
+    return _move(path, os.path.join(folder, PROCESSED,
+            dt.date.today().isoformat()))

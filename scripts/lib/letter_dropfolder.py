@@ -34,7 +34,7 @@ def open_pool(config, database):
 def run_once(pool, database, args):
     from trytond.transaction import Transaction
 
-    from gru_letter.dropfolder import import_file, pending_files
+    from gru_letter.dropfolder import finish_file, import_file, pending_files
     counts = {'processed': 0, 'quarantined': 0}
     for name, path in pending_files(args.folder, settle=args.settle):
         with Transaction().start(database, 0) as transaction:
@@ -56,6 +56,9 @@ def run_once(pool, database, args):
                     site=site, batch=args.batch,
                     blank=True if args.blank else None)
                 transaction.commit()
+        if status == 'processed':
+            # only once the letters are committed
+            finish_file(path, args.folder)
         counts[status] += 1
         if status == 'processed':
             print('%s: %s' % (name, ', '.join(l.number for l in result)))

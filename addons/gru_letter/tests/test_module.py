@@ -390,7 +390,8 @@ class GruLetterTestCase(CompanyTestMixin, ModuleTestCase):
     @with_transaction()
     def test_dropfolder(self):
         "Test the drop folder registers, moves and quarantines"
-        from gru_letter.dropfolder import import_file, pending_files
+        from gru_letter.dropfolder import (
+            finish_file, import_file, pending_files)
         pool = Pool()
         Quarantine = pool.get('gru.letter.quarantine')
         data = Corpus.load()
@@ -411,6 +412,10 @@ class GruLetterTestCase(CompanyTestMixin, ModuleTestCase):
                     site=antennas[1])
             status, letters = results[data.truths[1]['path']]
             self.assertEqual(status, 'processed')
+            # a processed file is moved only after the commit
+            self.assertIn(data.truths[1]['path'], os.listdir(folder))
+            finish_file(os.path.join(folder, data.truths[1]['path']),
+                folder)
             self.assertEqual(letters[0].site, antennas[1])
             self.assertEqual(results['broken.pdf'][0], 'quarantined')
             self.assertEqual(results['notes.txt'][0], 'quarantined')
