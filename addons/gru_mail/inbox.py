@@ -1,0 +1,609 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The email channel of the requests: ingestion, threading, noise, replies.
+
+Incoming mail arrives through the inbound email rule action
+'gru.inbox.request|from_inbound_email'; outgoing mail leaves through
+Request.send_message (replies) and the acknowledgements.
+"""
+import datetime as dt
+import logging
+import mimetypes
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.sendmail import get_smtp_server
+from trytond.transaction import Transaction
+
+from gru_contact.tools import normalize_email
+
+from .exceptions import MailboxError, MailSendError
+from .parsing import parse
+
+logger = logging.getLogger(__name__)
+MAX_SEND_ATTEMPTS = 8
+# the outcome of the rule action, read back by gru.mail.received
+OUTCOMES = {}
+
+
+class Request(metaclass=PoolMeta):
+    __name__ = 'gru.inbox.request'
+
+    mailbox = fields.Many2One('gru.mail.mailbox', "Mailbox", readonly=True,
+        ondelete='RESTRICT',
+        help="The mailbox the request arrived at; its replies leave from "
+        "it.")
+
+    @classmethod
+    def from_inbound_email(cls, email_, rule):
+        "Inbound email rule action: create or update the request"
+        pool = Pool()
+        Mailbox = pool.get('gru.mail.mailbox')
+        mailboxes = Mailbox.search([('inbox', '=', email_.inbox.id)],
+            limit=1)
+        if not mailboxes:
+            raise MailboxError(gettext('gru_mail.msg_inbox_no_mailbox',
+                    inbox=email_.inbox.rec_name))
+        mailbox, = mailboxes
+        parsed = parse(email_.data,
+            max_attachment_size=mailbox.max_attachment_size * 1024)
+        with Transaction().set_context(company=mailbox.company.id):
+            outcome = cls._mail_ingest(mailbox, parsed)
+        if parsed.oversize:
+            outcome['oversize'] = '\n'.join(
+                '%s (%d bytes)' % o for o in parsed.oversize)
+        OUTCOMES[(Transaction().database.name, email_.id)] = outcome
+        return outcome.get('request')
+
+    @classmethod
+    def _mail_ingest(cls, mailbox, parsed):
+        "Return the outcome of the parsed mail as values of gru.mail.received"
+        pool = Pool()
+        Mailbox = pool.get('gru.mail.mailbox')
+        Received = pool.get('gru.mail.received')
+        Message = pool.get('gru.inbox.message')
+        sender = parsed.from_address
+        if sender and Mailbox.search([
+                    ('address', '=', sender),
+                    ('active', 'in', [True, False]),
+                    ], limit=1):
+            return {'state': 'ignored', 'outcome': 'loop',
+                'reason': gettext('gru_mail.msg_outcome_loop',
+                    address=sender)}
+        if parsed.bounce:
+            request = cls._mail_bounce(parsed)
+            return {'state': 'ignored', 'outcome': 'bounce',
+                'request': request,
+                'reason': ', '.join(parsed.bounced_addresses)}
+        duplicates = Received.search([
+                ('message_key', '=', parsed.key),
+                ('request', '!=', None),
+                ('state', 'in', ['processed', 'duplicate']),
+                ], order=[('id', 'ASC')], limit=1)
+        if duplicates:
+            request = duplicates[0].request
+            request._mail_add_origin(mailbox.address)
+            return {'state': 'duplicate', 'outcome': 'duplicate',
+                'request': request, 'message': duplicates[0].message,
+                'reason': gettext('gru_mail.msg_outcome_duplicate',
+                    mailbox=duplicates[0].mailbox.address)}
+        request, thread_reason = cls._mail_thread(parsed)
+        values = cls._mail_message_values(mailbox, parsed)
+        if parsed.auto_reply:
+            message = None
+            if request:
+                message = Message(request=request,
+                    **dict(values, direction='note'))
+                message.save()
+            return {'state': 'ignored', 'outcome': 'auto_reply',
+                'request': request, 'message': message,
+                'reason': parsed.auto_reply}
+        if not request and mailbox.open_request_policy == 'attach' \
+                and not parsed.spam:
+            request = cls._mail_open_request(mailbox, parsed)
+        if request:
+            message = Message(request=request, **values)
+            message.save()
+            message._mail_save_attachments(parsed)
+            return {'state': 'processed', 'outcome': 'threaded',
+                'request': request, 'message': message}
+        request = cls._mail_intake(mailbox, parsed, values, thread_reason)
+        message = request.messages[0]
+        message._mail_save_attachments(parsed)
+        if parsed.spam:
+            cls.do_cancel([request], 'spam')
+            return {'state': 'processed', 'outcome': 'spam',
+                'request': request, 'message': message}
+        cls._mail_acknowledge(request, mailbox, parsed)
+        return {'state': 'processed', 'outcome': 'created',
+            'request': request, 'message': message, 'reason': thread_reason}
+
+    @classmethod
+    def _mail_intake(cls, mailbox, parsed, message_values, thread_reason):
+        pool = Pool()
+        Team = pool.get('gru.inbox.team')
+        values = {
+            'channel': 'email',
+            'received_at': parsed.date or dt.datetime.now(),
+            'subject': (parsed.subject or '')[:200] or None,
+            'contact_email': normalize_email(parsed.from_address)
+            and parsed.from_address or None,
+            'contact_name': parsed.from_name[:200] or None,
+            'contact_postal_code': parsed.postal_code,
+            'scheme': mailbox.scheme,
+            'team': mailbox.team,
+            'origin_address': mailbox.address,
+            'mailbox': mailbox,
+            }
+        if values['received_at'] > dt.datetime.now() + dt.timedelta(days=1):
+            values['received_at'] = dt.datetime.now()
+        request = cls.intake(values, message=message_values)
+        changed = False
+        if thread_reason:
+            request.triage_log = '\n'.join(
+                filter(None, [request.triage_log, thread_reason]))
+            changed = True
+        if not request.antenna and mailbox.antenna:
+            request.antenna = mailbox.antenna
+            request.antenna_reason = gettext(
+                'gru_mail.msg_antenna_from_mailbox',
+                mailbox=mailbox.address)
+            if not request.assignee and request.state != 'cancelled':
+                Team.assign(request, at=request.received_at)
+            changed = True
+        if changed:
+            request.save()
+        return request
+
+    @classmethod
+    def _mail_message_values(cls, mailbox, parsed):
+        body = parsed.visible_text
+        for forwarded in parsed.forwarded:
+            body = '\n\n'.join(filter(None, [body, gettext(
+                            'gru_mail.msg_forwarded_header',
+                            subject=forwarded['subject'],
+                            sender=forwarded['from'],
+                            date=forwarded['date']),
+                        forwarded['text']]))
+        oversize = '\n'.join('%s (%d bytes)' % o for o in parsed.oversize)
+        return {
+            'direction': 'in',
+            'channel': 'email',
+            'date': parsed.date or dt.datetime.now(),
+            'from_address': parsed.from_address or None,
+            'to_address': ', '.join(parsed.to)[:250] or None,
+            'cc_address': ', '.join(parsed.cc)[:250] or None,
+            'subject': (parsed.subject or '')[:250] or None,
+            'body': body,
+            'body_html': parsed.html,
+            'history': parsed.history or None,
+            'mail_message_id': parsed.message_id,
+            'mail_in_reply_to': ' '.join(parsed.in_reply_to) or None,
+            'mail_references': ' '.join(parsed.references) or None,
+            'mailbox': mailbox,
+            'oversize_attachments': oversize or None,
+            }
+
+    def _mail_add_origin(self, address):
+        "Record that the mail also arrived at address"
+        addresses = [a.strip() for a in (self.origin_address or '').split(',')
+            if a.strip()]
+        if address not in addresses:
+            addresses.append(address)
+            self.origin_address = ', '.join(addresses)
+            self.save()
+
+    @classmethod
+    def _mail_thread(cls, parsed):
+        """Return (request, reason): the request the mail replies to when
+        its sender is the request's usager, or None and why a reference
+        was not followed"""
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        candidates = []
+        ids = parsed.in_reply_to + list(reversed(parsed.references))
+        if ids:
+            messages = Message.search([('mail_message_id', 'in', ids)])
+            by_id = {m.mail_message_id: m.request for m in messages}
+            candidates.extend(by_id[i] for i in ids if i in by_id)
+        if parsed.tokens:
+            by_reference = {r.reference: r for r in cls.search([
+                        ('reference', 'in', parsed.tokens)])}
+            candidates.extend(by_reference[t] for t in parsed.tokens
+                if t in by_reference)
+        seen, rejected = set(), []
+        for request in candidates:
+            while request.duplicate_of:
+                request = request.duplicate_of
+            if request.id in seen:
+                continue
+            seen.add(request.id)
+            if request._mail_sender_matches(parsed.from_address):
+                return request, None
+            rejected.append(request.reference)
+        if rejected:
+            return None, gettext('gru_mail.msg_thread_sender_mismatch',
+                sender=parsed.from_address or '?',
+                requests=', '.join(rejected))
+        return None, None
+
+    def _mail_sender_matches(self, address):
+        "Tell if address is the email of the request's usager or contact"
+        key = normalize_email(address)
+        if not key:
+            return False
+        keys = {normalize_email(self.contact_email)}
+        if self.party:
+            keys.update(normalize_email(m.value)
+                for m in self.party.contact_mechanisms if m.type == 'email')
+        return key in keys
+
+    @classmethod
+    def _mail_open_request(cls, mailbox, parsed):
+        "Return the open request of the matched usager on mailbox's scheme"
+        if not mailbox.scheme:
+            return None
+        probe = cls(contact_email=parsed.from_address,
+            contact_name=parsed.from_name, contact_phone=None,
+            contact_postal_code=None)
+        party = cls.match_usager(probe)
+        if not party:
+            return None
+        requests = cls.search([
+                ('party', '=', party.id),
+                ('scheme', '=', mailbox.scheme.id),
+                ('state', 'in', ['new', 'qualified', 'in_progress',
+                        'waiting']),
+                ], order=[('received_at', 'DESC')], limit=1)
+        if requests and requests[0]._mail_sender_matches(
+                parsed.from_address):
+            return requests[0]
+        return None
+
+    @classmethod
+    def _mail_bounce(cls, parsed):
+        """Mark the bounced addresses and note the failure on the request
+        of the returned message; return that request"""
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Message = pool.get('gru.inbox.message')
+        now = dt.datetime.now()
+        for address in parsed.bounced_addresses:
+            mechanisms = [m for m in ContactMechanism.search([
+                        ('type', '=', 'email'),
+                        ('value', 'ilike', address),
+                        ]) if normalize_email(m.value) == address]
+            if mechanisms:
+                ContactMechanism.write(mechanisms, {
+                        'email_bouncing': True,
+                        'email_bounced_at': now,
+                        })
+        request = None
+        if parsed.bounced_message_ids:
+            sent = Message.search([
+                    ('mail_message_id', 'in', parsed.bounced_message_ids),
+                    ('direction', '=', 'out'),
+                    ])
+            for message in sent:
+                message.mail_state = 'bounced'
+                message.mail_error = gettext('gru_mail.msg_bounced',
+                    addresses=', '.join(parsed.bounced_addresses))
+            Message.save(sent)
+            if sent:
+                request = sent[0].request
+                note = Message(request=request, direction='note',
+                    channel='email', date=now,
+                    subject=parsed.subject[:250] or None,
+                    body=gettext('gru_mail.msg_bounced',
+                        addresses=', '.join(parsed.bounced_addresses))
+                    + '\n\n' + parsed.text)
+                note.save()
+        return request
+
+    @classmethod
+    def _mail_acknowledge(cls, request, mailbox, parsed):
+        "Queue the acknowledgement chosen by the triage rules (rate limited)"
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        template = request.acknowledgement_template
+        address = normalize_email(parsed.from_address)
+        if not template or not address or parsed.auto_reply or parsed.spam:
+            return None
+        if ContactMechanism.search([
+                    ('type', '=', 'email'),
+                    ('value', 'ilike', address),
+                    ('email_bouncing', '=', True),
+                    ], limit=1):
+            return None
+        since = dt.datetime.now() - dt.timedelta(days=1)
+        count = Message.search_count([
+                ('is_acknowledgement', '=', True),
+                ('to_address', '=', address),
+                ('date', '>=', since),
+                ])
+        if count >= mailbox.acknowledgement_limit:
+            request.triage_log = '\n'.join(filter(None, [
+                        request.triage_log,
+                        gettext('gru_mail.msg_acknowledgement_limited',
+                            address=address)]))
+            request.save()
+            return None
+        subject, body, _ = template.render(request.template_values())
+        first_response_at = request.first_response_at
+        message = Message(request=request, direction='out', channel='email',
+            date=dt.datetime.now(), to_address=address,
+            subject=subject or request.subject, body=body,
+            is_acknowledgement=True, mailbox=mailbox)
+        message._mail_prepare()
+        message.save()
+        if not first_response_at:
+            # an acknowledgement is not an answer of an agent
+            cls.write([request], {'first_response_at': None})
+        return message
+
+    def get_mailbox(self):
+        "Return the mailbox the mail of the request leaves from"
+        pool = Pool()
+        Mailbox = pool.get('gru.mail.mailbox')
+        if self.mailbox:
+            return self.mailbox
+        domain = [('company', '=', self.company.id)]
+        if self.scheme:
+            mailboxes = Mailbox.search(domain + [
+                    ('scheme', '=', self.scheme.id)], limit=1)
+            if mailboxes:
+                return mailboxes[0]
+        mailboxes = Mailbox.search(domain + [('scheme', '=', None)],
+            limit=1) or Mailbox.search(domain, limit=1)
+        if not mailboxes:
+            raise MailSendError(gettext('gru_mail.msg_no_mailbox',
+                    request=self.rec_name))
+        return mailboxes[0]
+
+    def send_message(self, message):
+        super().send_message(message)
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        if message.channel != 'email' or message.direction != 'out':
+            return
+        if not normalize_email(message.to_address):
+            raise MailSendError(gettext('gru_mail.msg_send_no_address',
+                    request=self.rec_name))
+        message.mailbox = self.get_mailbox()
+        message._mail_prepare()
+        message.save()
+        Message.send_mails([message])
+
+
+class Message(metaclass=PoolMeta):
+    __name__ = 'gru.inbox.message'
+
+    cc_address = fields.Char("Cc")
+    history = fields.Text("Quoted History", readonly=True,
+        help="The quoted earlier messages, folded out of the body.")
+    mailbox = fields.Many2One('gru.mail.mailbox', "Mailbox", readonly=True,
+        ondelete='SET NULL')
+    mail_message_id = fields.Char("Message-ID", readonly=True)
+    mail_in_reply_to = fields.Char("In-Reply-To", readonly=True)
+    mail_references = fields.Text("References", readonly=True)
+    mail_state = fields.Selection([
+            (None, ""),
+            ('to_send', "To Send"),
+            ('sent', "Sent"),
+            ('failed', "Failed"),
+            ('bounced', "Bounced"),
+            ], "Mail State", readonly=True, sort=False)
+    mail_error = fields.Text("Mail Error", readonly=True,
+        states={'invisible': ~Eval('mail_error')})
+    mail_attempts = fields.Integer("Send Attempts", readonly=True)
+    mail_next_attempt = fields.DateTime("Next Send Attempt", readonly=True)
+    sent_at = fields.DateTime("Sent At", readonly=True)
+    is_acknowledgement = fields.Boolean("Acknowledgement", readonly=True)
+    oversize_attachments = fields.Text("Attachments Over the Limit",
+        readonly=True,
+        help="Too large to be stored: they remain in the raw email.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.mail_message_id, Index.Equality())),
+                Index(t, (t.mail_state, Index.Equality()),
+                    where=t.mail_state.in_(['to_send', 'failed'])),
+                })
+        cls._buttons.update({
+                'send_mail': {
+                    'invisible': ~Eval('mail_state').in_(
+                        ['to_send', 'failed']),
+                    'icon': 'tryton-email',
+                    'depends': ['mail_state'],
+                    },
+                })
+
+    @classmethod
+    def default_mail_attempts(cls):
+        return 0
+
+    @classmethod
+    def default_is_acknowledgement(cls):
+        return False
+
+    @classmethod
+    def copy(cls, messages, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['mail_message_id', 'mail_state', 'mail_error',
+                'sent_at']:
+            default.setdefault(name, None)
+        return super().copy(messages, default=default)
+
+    def _mail_save_attachments(self, parsed):
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        if not parsed.attachments:
+            return []
+        names, to_create = set(), []
+        for attachment in parsed.attachments:
+            name, i = attachment.filename, 1
+            while name in names:
+                i += 1
+                stem, dot, ext = attachment.filename.rpartition('.')
+                name = '%s (%d)%s%s' % (stem or ext, i, dot,
+                    ext if stem else '')
+            names.add(name)
+            to_create.append({
+                    'name': name,
+                    'resource': str(self),
+                    'type': 'data',
+                    'data': attachment.data,
+                    'description': gettext('gru_mail.msg_inline_image')
+                    if attachment.inline else None,
+                    })
+        return Attachment.create(to_create)
+
+    def _mail_subject(self):
+        reference = self.request.reference or ''
+        subject = self.subject or self.request.subject or ''
+        if reference and reference not in subject:
+            subject = '[%s] %s' % (reference, subject)
+        return subject.strip()
+
+    def _mail_prepare(self):
+        "Set the headers of an outgoing mail before it is saved"
+        mailbox = self.mailbox
+        self.from_address = mailbox.address
+        self.subject = self._mail_subject()
+        if not getattr(self, 'mail_message_id', None):
+            self.mail_message_id = make_msgid(
+                idstring=(self.request.reference or 'gru').lower(),
+                domain=mailbox.domain)
+        known = [m for m in (self.request.messages or [])
+            if getattr(m, 'mail_message_id', None) and m.id != getattr(
+                self, 'id', None)]
+        incoming = [m for m in known if m.direction == 'in']
+        if incoming:
+            self.mail_in_reply_to = incoming[-1].mail_message_id
+        references = [m.mail_message_id for m in known
+            if m.direction in {'in', 'out'}][-20:]
+        self.mail_references = ' '.join(references) or None
+        self.mail_state = 'to_send'
+        self.mail_error = None
+        if getattr(self, 'mail_attempts', None) is None:
+            self.mail_attempts = 0
+
+    def _mail_mime(self):
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        mailbox = self.mailbox
+        msg = EmailMessage()
+        msg['From'] = formataddr((mailbox.name, mailbox.address))
+        msg['To'] = self.to_address
+        msg['Reply-To'] = mailbox.plus_address(self.request.reference)
+        msg['Subject'] = self.subject or ''
+        msg['Date'] = format_datetime(
+            (self.date or dt.datetime.now()).replace(
+                tzinfo=dt.timezone.utc))
+        msg['Message-ID'] = self.mail_message_id
+        if self.mail_in_reply_to:
+            msg['In-Reply-To'] = self.mail_in_reply_to
+        if self.mail_references:
+            msg['References'] = self.mail_references
+        if self.is_acknowledgement:
+            msg['Auto-Submitted'] = 'auto-replied'
+            msg['X-Auto-Response-Suppress'] = 'All'
+        msg['X-GRU-Reference'] = self.request.reference
+        msg.set_content(self.body or '')
+        for attachment in Attachment.search([
+                    ('resource', '=', str(self))]):
+            data = attachment.data or b''
+            content_type = mimetypes.guess_type(attachment.name)[0] \
+                or 'application/octet-stream'
+            maintype, _, subtype = content_type.partition('/')
+            msg.add_attachment(data, maintype=maintype, subtype=subtype,
+                filename=attachment.name)
+        return msg
+
+    @classmethod
+    @ModelView.button
+    def send_mail(cls, messages):
+        "Send the outgoing mails again now"
+        cls.send_mails([m for m in messages
+                if m.mail_state in {'to_send', 'failed'}])
+
+    @classmethod
+    def send_mails(cls, messages):
+        """Send the outgoing mails by SMTP ([email] uri of trytond.conf);
+        a failure is recorded on the message and retried later"""
+        server = None
+        now = dt.datetime.now()
+        for message in messages:
+            try:
+                if server is None:
+                    server = get_smtp_server(strict=True)
+                server.send_message(message._mail_mime(),
+                    message.mailbox.address, [message.to_address])
+            except Exception as error:
+                message.mail_attempts = (message.mail_attempts or 0) + 1
+                message.mail_state = 'failed'
+                message.mail_error = ('%s: %s' % (
+                        type(error).__name__, error))[:2000]
+                message.mail_next_attempt = now + dt.timedelta(
+                    minutes=2 ** min(message.mail_attempts, 10))
+                logger.warning("mail %s to %s failed: %s",
+                    message.mail_message_id, message.to_address,
+                    message.mail_error)
+                if server is not None:
+                    try:
+                        server.quit()
+                    except Exception:
+                        pass
+                    server = None
+            else:
+                message.mail_state = 'sent'
+                message.mail_error = None
+                message.mail_next_attempt = None
+                message.sent_at = dt.datetime.now()
+        if server is not None:
+            try:
+                server.quit()
+            except Exception:
+                pass
+        cls.save(messages)
+
+    @classmethod
+    def send_pending_mails(cls):
+        "Send the mails to send and retry the failed ones (scheduler)"
+        now = dt.datetime.now()
+        messages = cls.search([
+                ('direction', '=', 'out'),
+                ['OR',
+                    ('mail_state', '=', 'to_send'),
+                    [('mail_state', '=', 'failed'),
+                        ('mail_attempts', '<', MAX_SEND_ATTEMPTS),
+                        ['OR',
+                            ('mail_next_attempt', '=', None),
+                            ('mail_next_attempt', '<=', now),
+                            ]],
+                    ],
+                ])
+        if messages:
+            cls.send_mails(messages)
+
+
+class ContactMechanism(metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+
+    email_bouncing = fields.Boolean("Bouncing",
+        states={'invisible': Eval('type') != 'email'},
+        help="Mail to this address came back as undeliverable.")
+    email_bounced_at = fields.DateTime("Bounced At", readonly=True,
+        states={'invisible': ~Eval('email_bouncing')})
+
+    @classmethod
+    def default_email_bouncing(cls):
+        return False

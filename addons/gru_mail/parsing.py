@@ -1,0 +1,494 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Parse a raw email into what the email channel needs.
+
+Pure Python (no database): the gateway and the tests call parse(raw).
+Everything goes through email.policy.default (get_body, get_content,
+iter_parts); the raw payload is only read to repair a broken charset.
+"""
+import datetime as dt
+import email
+import hashlib
+import html
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from email.policy import default as policy_default
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from html.parser import HTMLParser
+
+TOKEN = re.compile(r'\b(GRU-\d{4}-\d{4,})\b', re.IGNORECASE)
+PLUS_TOKEN = re.compile(r'\+(GRU-\d{4}-\d{4,})@', re.IGNORECASE)
+MESSAGE_ID = re.compile(r'<[^<>\s]+>')
+# a postal code followed by a commune name (signature, address line)
+POSTAL_CODE_CITY = re.compile(
+    r'(?<![\d\w])(\d{5})\s+(?:[A-ZÀ-Ýa-zà-ÿ][\w\'’ -]{2,})')
+# a bare postal code of the Hauts-de-France departments
+POSTAL_CODE_REGION = re.compile(r'(?<![\d\w])((?:02|59|60|62|80)\d{3})'
+    r'(?![\d\w])')
+QUOTE_HEADERS = [
+    re.compile(r'^\s*(Le|On)\s.{4,200}(a écrit|wrote)\s*:\s*$',
+        re.IGNORECASE | re.MULTILINE),
+    re.compile(r'^\s*-{2,}\s*(Original Message|Message d\'origine'
+        r'|Message original|Forwarded message|Message transféré)\s*-{2,}'
+        r'\s*$', re.IGNORECASE | re.MULTILINE),
+    re.compile(r'^\s*(De|From)\s*:\s.+\n\s*(Envoyé|Sent|Date)\s*:\s',
+        re.IGNORECASE | re.MULTILINE),
+    ]
+FALLBACK_CHARSETS = ['utf-8', 'cp1252', 'latin-1']
+AUTO_PRECEDENCE = {'bulk', 'junk', 'list', 'auto_reply'}
+TNEF_TYPES = {'application/ms-tnef', 'application/vnd.ms-tnef'}
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+    inline: bool = False
+    content_id: str = None
+
+    @property
+    def size(self):
+        return len(self.data)
+
+
+@dataclass
+class ParsedMail:
+    message_id: str = None
+    in_reply_to: list = field(default_factory=list)
+    references: list = field(default_factory=list)
+    from_address: str = ''
+    from_name: str = ''
+    to: list = field(default_factory=list)
+    cc: list = field(default_factory=list)
+    delivered_to: list = field(default_factory=list)
+    reply_to: str = ''
+    subject: str = ''
+    date: dt.datetime = None
+    text: str = ''
+    visible_text: str = ''
+    history: str = ''
+    html: str = None
+    attachments: list = field(default_factory=list)
+    oversize: list = field(default_factory=list)
+    forwarded: list = field(default_factory=list)
+    auto_reply: str = None
+    bounce: bool = False
+    bounced_addresses: list = field(default_factory=list)
+    bounced_message_ids: list = field(default_factory=list)
+    spam: bool = False
+    postal_code: str = None
+    tokens: list = field(default_factory=list)
+    defects: list = field(default_factory=list)
+    key: str = None
+
+    @property
+    def all_recipients(self):
+        return self.to + self.cc + self.delivered_to
+
+
+class _TextExtractor(HTMLParser):
+    "Turn HTML into readable text (for mails without a text part)"
+    _block = {'p', 'div', 'br', 'tr', 'li', 'h1', 'h2', 'h3', 'h4',
+        'blockquote', 'table'}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {'script', 'style', 'head'}:
+            self._skip += 1
+        elif tag in self._block:
+            self.parts.append('\n')
+
+    def handle_endtag(self, tag):
+        if tag in {'script', 'style', 'head'}:
+            self._skip = max(0, self._skip - 1)
+        elif tag in {'p', 'div', 'tr', 'li', 'h1', 'h2', 'h3', 'h4'}:
+            self.parts.append('\n')
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(value):
+    parser = _TextExtractor()
+    try:
+        parser.feed(value)
+        parser.close()
+    except Exception:
+        return html.unescape(re.sub(r'<[^>]+>', ' ', value))
+    text = ''.join(parser.parts)
+    text = re.sub(r'[ \t\xa0]+', ' ', text)
+    text = re.sub(r'\n\s*\n\s*\n+', '\n\n', text)
+    return text.strip()
+
+
+def decode_text(part):
+    """Return the text of part, repairing a missing or broken charset.
+
+    get_content() is tried first; an unknown charset, or 8-bit bytes
+    declared as ASCII, fall back to UTF-8, then Windows-1252."""
+    charset = (part.get_content_charset() or '').lower()
+    try:
+        text = part.get_content()
+    except (LookupError, UnicodeError, AssertionError, ValueError):
+        text = None
+    if text is not None and '\ufffd' not in text:
+        return text
+    raw = part.get_payload(decode=True) or b''
+    candidates = [charset] if charset and charset != 'us-ascii' else []
+    for name in candidates + FALLBACK_CHARSETS:
+        try:
+            return raw.decode(name)
+        except (LookupError, UnicodeError):
+            continue
+    return raw.decode('utf-8', 'replace')
+
+
+def split_history(text):
+    """Return (visible, history): the new text and the quoted history
+    (reply header, '>' lines, forwarded original) folded away"""
+    if not text:
+        return '', ''
+    start = len(text)
+    for pattern in QUOTE_HEADERS:
+        match = pattern.search(text)
+        if match and match.start() < start:
+            start = match.start()
+    lines = text[:start].split('\n')
+    # trailing block of '>' quoted lines
+    end = len(lines)
+    while end and (lines[end - 1].startswith('>')
+            or not lines[end - 1].strip()):
+        end -= 1
+    if end < len(lines) and any(l.startswith('>') for l in lines[end:]):
+        visible = '\n'.join(lines[:end])
+        history = '\n'.join(lines[end:]) + text[start:]
+    else:
+        visible = text[:start]
+        history = text[start:]
+    if not visible.strip():
+        # a mail that is only a forward keeps its text visible
+        return text.strip(), ''
+    return visible.rstrip(), history.strip()
+
+
+def find_postal_code(text):
+    "Return the postal code given in text (signature first) or None"
+    if not text:
+        return None
+    matches = POSTAL_CODE_CITY.findall(text)
+    if matches:
+        return matches[-1]
+    matches = POSTAL_CODE_REGION.findall(text)
+    if matches:
+        return matches[-1]
+    return None
+
+
+def _message_ids(value):
+    return MESSAGE_ID.findall(str(value or ''))
+
+
+def _addresses(message, name):
+    values = message.get_all(name) or []
+    try:
+        return [a.lower() for _, a in getaddresses([str(v) for v in values])
+            if a]
+    except Exception:
+        return []
+
+
+def repair(value):
+    "Return value with the raw 8-bit bytes of a header decoded"
+    try:
+        value.encode('utf-8')
+        return value
+    except UnicodeEncodeError:
+        raw = value.encode('utf-8', 'surrogateescape')
+    for charset in FALLBACK_CHARSETS:
+        try:
+            return raw.decode(charset)
+        except UnicodeError:
+            continue
+
+
+def _header(message, name):
+    try:
+        value = message.get(name)
+    except Exception:
+        return ''
+    return repair(str(value)).strip() if value is not None else ''
+
+
+def auto_reply_reason(message):
+    "Return why message is an automatic reply or None"
+    auto_submitted = _header(message, 'Auto-Submitted').lower()
+    if auto_submitted and auto_submitted != 'no':
+        return 'Auto-Submitted: %s' % auto_submitted
+    for name in ['X-Autoreply', 'X-Autorespond', 'X-Autoresponse']:
+        if _header(message, name):
+            return '%s: %s' % (name, _header(message, name))
+    precedence = _header(message, 'Precedence').lower()
+    if precedence in AUTO_PRECEDENCE:
+        return 'Precedence: %s' % precedence
+    if 'Return-Path' in message:
+        return_path = _header(message, 'Return-Path')
+        if return_path in {'', '<>'}:
+            return 'Return-Path: <>'
+    return None
+
+
+def _parse_bounce(message, parsed):
+    "Fill the bounce fields from a delivery status notification"
+    if message.get_content_type() != 'multipart/report':
+        return
+    if (message.get_param('report-type') or '').lower() != 'delivery-status':
+        return
+    parsed.bounce = True
+    for part in message.walk():
+        content_type = part.get_content_type()
+        if content_type == 'message/delivery-status':
+            blocks = part.get_payload()
+            if not isinstance(blocks, list):
+                blocks = [blocks]
+            for block in blocks:
+                if not hasattr(block, 'get'):
+                    continue
+                action = str(block.get('Action', '')).strip().lower()
+                recipient = str(block.get('Final-Recipient')
+                    or block.get('Original-Recipient') or '')
+                if ';' in recipient:
+                    recipient = recipient.split(';', 1)[1]
+                recipient = recipient.strip().strip('<>').lower()
+                if recipient and action in {'failed', ''}:
+                    if recipient not in parsed.bounced_addresses:
+                        parsed.bounced_addresses.append(recipient)
+        elif content_type in {'message/rfc822', 'text/rfc822-headers'}:
+            if content_type == 'message/rfc822':
+                original = part.get_content()
+            else:
+                original = email.message_from_string(
+                    decode_text(part), policy=policy_default)
+            for name in ['Message-ID']:
+                parsed.bounced_message_ids.extend(
+                    _message_ids(_header(original, name)))
+
+
+def _filename(part, index):
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if name:
+        name = name.replace('/', '_').replace('\\', '_').strip()
+    if not name:
+        content_type = part.get_content_type()
+        extension = mimetypes.guess_extension(content_type) or '.bin'
+        if content_type == 'message/rfc822':
+            extension = '.eml'
+        name = 'part-%d%s' % (index, extension)
+    return name[:200]
+
+
+def _unpack_tnef(data):
+    "Return the attachments of a winmail.dat and its text body"
+    from tnefparse import TNEF
+    tnef = TNEF(data)
+    attachments = []
+    for attachment in tnef.attachments:
+        name = attachment.long_filename() or attachment.name
+        if isinstance(name, bytes):
+            name = name.decode('utf-8', 'replace')
+        name = (name or 'attachment').strip('\x00') or 'attachment'
+        content_type = mimetypes.guess_type(name)[0] \
+            or 'application/octet-stream'
+        attachments.append(Attachment(name, content_type, attachment.data))
+    body = getattr(tnef, 'body', None)
+    if isinstance(body, bytes):
+        body = body.decode('cp1252', 'replace')
+    return attachments, body or ''
+
+
+def parse(raw, max_attachment_size=None):
+    """Return the ParsedMail of the raw bytes.
+
+    Attachments larger than max_attachment_size (bytes) are not returned
+    but listed in oversize as (filename, size): they stay in the raw
+    message only."""
+    if isinstance(raw, str):
+        raw = raw.encode('utf-8', 'surrogateescape')
+    message = email.message_from_bytes(raw, policy=policy_default)
+    parsed = ParsedMail()
+    parsed.key = _header(message, 'Message-ID') and _message_ids(
+        _header(message, 'Message-ID'))[:1]
+    parsed.message_id = parsed.key[0] if parsed.key else None
+    parsed.key = parsed.message_id or (
+        'sha256:' + hashlib.sha256(raw).hexdigest())
+    parsed.in_reply_to = _message_ids(_header(message, 'In-Reply-To'))
+    parsed.references = _message_ids(_header(message, 'References'))
+    name, address = '', ''
+    try:
+        from_header = message.get('From')
+        if from_header is not None and from_header.addresses:
+            name = from_header.addresses[0].display_name or ''
+            address = from_header.addresses[0].addr_spec or ''
+    except Exception:
+        name, address = parseaddr(str(message.get('From', '') or ''))
+    if '@' not in address:
+        address = ''
+    parsed.from_name = repair(name).strip()
+    parsed.from_address = address.strip().lower()
+    parsed.to = _addresses(message, 'To')
+    parsed.cc = _addresses(message, 'Cc')
+    parsed.delivered_to = _addresses(message, 'Delivered-To') + _addresses(
+        message, 'X-Original-To')
+    reply_to = _addresses(message, 'Reply-To')
+    parsed.reply_to = reply_to[0] if reply_to else ''
+    parsed.subject = ' '.join(_header(message, 'Subject').split())
+    try:
+        date = parsedate_to_datetime(_header(message, 'Date'))
+        if date.tzinfo:
+            date = date.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        parsed.date = date
+    except (TypeError, ValueError, IndexError):
+        parsed.date = None
+    parsed.spam = _header(message, 'X-Spam-Flag').upper() == 'YES'
+    _parse_bounce(message, parsed)
+    if not parsed.bounce:
+        parsed.auto_reply = auto_reply_reason(message)
+    parsed.defects = [type(d).__name__ for d in message.defects]
+
+    body_parts = set()
+    text_part = message.get_body(preferencelist=('plain',))
+    html_part = message.get_body(preferencelist=('html',))
+    if text_part is not None and text_part.get_content_type() != \
+            'text/plain':
+        text_part = None
+    if html_part is not None and html_part.get_content_type() != 'text/html':
+        html_part = None
+    if message.get_content_maintype() != 'multipart' and not (
+            text_part or html_part) and message.get_content_maintype() == \
+            'text':
+        text_part = message
+    text = decode_text(text_part) if text_part is not None else ''
+    if html_part is not None:
+        parsed.html = decode_text(html_part)
+        if not text:
+            text = html_to_text(parsed.html)
+    for part in (text_part, html_part):
+        if part is not None:
+            body_parts.add(id(part))
+
+    tnef_bodies = []
+    index = 0
+    for part in _leaves(message):
+        if id(part) in body_parts:
+            continue
+        content_type = part.get_content_type()
+        if content_type in {'message/delivery-status',
+                'text/rfc822-headers'}:
+            continue
+        index += 1
+        disposition = (part.get_content_disposition() or '').lower()
+        if content_type == 'message/rfc822':
+            try:
+                inner = part.get_content()
+                inner_body = inner.get_body(preferencelist=('plain', 'html'))
+                inner_text = decode_text(inner_body) if inner_body else ''
+                if inner_body is not None and \
+                        inner_body.get_content_type() == 'text/html':
+                    inner_text = html_to_text(inner_text)
+                parsed.forwarded.append({
+                        'subject': _header(inner, 'Subject'),
+                        'from': _header(inner, 'From'),
+                        'date': _header(inner, 'Date'),
+                        'text': inner_text,
+                        })
+                data = inner.as_bytes(policy=policy_default.clone(
+                        linesep='\r\n'))
+            except Exception:
+                data = part.get_payload(decode=True) or b''
+            _add_attachment(parsed, Attachment(
+                    _filename(part, index), content_type, data),
+                max_attachment_size)
+            continue
+        if content_type.startswith('text/') and disposition != 'attachment' \
+                and not part.get_filename():
+            # an alternative body of a nested part: keep its text
+            extra = decode_text(part)
+            if content_type == 'text/html':
+                extra = html_to_text(extra)
+            if extra and extra.strip() and extra.strip() not in text:
+                text = '\n\n'.join(filter(None, [text, extra]))
+            continue
+        try:
+            data = part.get_content()
+            if isinstance(data, str):
+                data = data.encode('utf-8')
+            elif not isinstance(data, bytes):
+                data = part.get_payload(decode=True) or b''
+        except Exception:
+            data = part.get_payload(decode=True) or b''
+        filename = _filename(part, index)
+        if content_type in TNEF_TYPES or filename.lower() == 'winmail.dat':
+            try:
+                unpacked, tnef_body = _unpack_tnef(data)
+            except Exception:
+                unpacked, tnef_body = None, ''
+            if unpacked is not None:
+                for attachment in unpacked:
+                    _add_attachment(parsed, attachment, max_attachment_size)
+                if tnef_body:
+                    tnef_bodies.append(tnef_body)
+                continue
+        content_id = _header(part, 'Content-ID').strip('<>') or None
+        inline = disposition == 'inline' or (
+            disposition != 'attachment' and content_id is not None)
+        _add_attachment(parsed, Attachment(filename, content_type, data,
+                inline=inline, content_id=content_id), max_attachment_size)
+    if not text.strip() and tnef_bodies:
+        text = '\n'.join(tnef_bodies)
+    text = text.replace('\r\n', '\n').strip()
+    parsed.text = text
+    parsed.visible_text, parsed.history = split_history(text)
+    parsed.postal_code = find_postal_code(parsed.visible_text)
+    tokens = []
+    for value in [parsed.subject]:
+        tokens.extend(t.upper() for t in TOKEN.findall(value))
+    for address in parsed.all_recipients:
+        tokens.extend(t.upper() for t in PLUS_TOKEN.findall(address))
+    parsed.tokens = list(dict.fromkeys(tokens))
+    return parsed
+
+
+def _leaves(part):
+    "Yield the leaf parts without entering attached messages"
+    content_type = part.get_content_type()
+    if content_type in {'message/rfc822', 'message/delivery-status'}:
+        yield part
+    elif part.is_multipart():
+        for sub in part.iter_parts():
+            yield from _leaves(sub)
+    else:
+        yield part
+
+
+def _add_attachment(parsed, attachment, max_size):
+    if max_size and attachment.size > max_size:
+        parsed.oversize.append((attachment.filename, attachment.size))
+    else:
+        parsed.attachments.append(attachment)
+
+
+def strip_token(subject):
+    "Return subject without our [GRU-...] token and reply prefixes"
+    subject = TOKEN.sub('', subject or '').replace('[]', '')
+    subject = re.sub(r'^\s*((re|tr|fwd?|aw)\s*:\s*)+', '', subject.strip(),
+        flags=re.IGNORECASE)
+    return ' '.join(subject.split())

@@ -1,0 +1,341 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import json
+import os
+import socket
+
+import trytond.config as config
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, set_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from gru_mail.exceptions import MailboxValidationError, MailSendError
+from gru_mail.parsing import find_postal_code, parse, split_history
+from gru_scheme.tests.test_module import create_lists
+
+EML = os.path.join(os.path.dirname(__file__), 'eml')
+SEED_EMAIL = 'seed.usager@example.org'
+
+
+def load_manifest():
+    with open(os.path.join(EML, 'manifest.json')) as fp:
+        return json.load(fp)
+
+
+def read_eml(name, reference='GRU-2026-000001'):
+    with open(os.path.join(EML, name), 'rb') as fp:
+        return fp.read().replace(b'{SEED_REF}', reference.encode()).replace(
+            b'{seed_ref}', reference.lower().encode())
+
+
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class GruMailTestCase(CompanyTestMixin, ModuleTestCase):
+    "Test GRU Mail module"
+    module = 'gru_mail'
+
+    def test_corpus_size(self):
+        "The corpus has at least 60 mails, each with its expected outcome"
+        manifest = load_manifest()
+        self.assertGreaterEqual(len(manifest), 60)
+        files = {f for f in os.listdir(EML) if f.endswith('.eml')}
+        self.assertEqual(files, {e['file'] for e in manifest})
+        for entry in manifest:
+            self.assertIn(entry['request'],
+                {'created', 'threaded', 'none', 'duplicate'})
+
+    def test_corpus_parsing(self):
+        "Each mail of the corpus parses to its expected content"
+        for entry in load_manifest():
+            with self.subTest(entry['file']):
+                parsed = parse(read_eml(entry['file']),
+                    max_attachment_size=entry.get('max_size_kb', 10240)
+                    * 1024)
+                self.assertEqual(len(parsed.attachments),
+                    entry['attachments'])
+                if 'filenames' in entry:
+                    names = [a.filename for a in parsed.attachments]
+                    # duplicates get their number when stored
+                    self.assertEqual(sorted(set(names)),
+                        sorted({n for n in entry['filenames']
+                                if ' (2)' not in n}))
+                self.assertEqual(len(parsed.oversize),
+                    entry.get('oversize', 0))
+                self.assertEqual(
+                    len([a for a in parsed.attachments if a.inline]),
+                    entry.get('inline', 0))
+                self.assertEqual(parsed.spam, entry.get('spam', False))
+                self.assertEqual(bool(parsed.auto_reply),
+                    entry.get('auto_reply', False))
+                self.assertEqual(parsed.bounce, entry.get('bounce', False))
+                if 'bounced' in entry:
+                    self.assertEqual(parsed.bounced_addresses,
+                        entry['bounced'])
+                if 'postal_code' in entry:
+                    self.assertEqual(parsed.postal_code,
+                        entry['postal_code'])
+                if 'from_address' in entry:
+                    self.assertEqual(parsed.from_address,
+                        entry['from_address'])
+                if 'from_name' in entry:
+                    self.assertEqual(parsed.from_name, entry['from_name'])
+                if 'subject' in entry:
+                    self.assertEqual(parsed.subject, entry['subject'])
+                body = '\n\n'.join([parsed.visible_text] + [
+                        f['text'] for f in parsed.forwarded])
+                if 'body_contains' in entry:
+                    self.assertIn(entry['body_contains'], body)
+                if 'body_excludes' in entry:
+                    self.assertNotIn(entry['body_excludes'],
+                        parsed.visible_text)
+                if entry.get('history'):
+                    self.assertTrue(parsed.history)
+                self.assertEqual(len(parsed.forwarded),
+                    entry.get('forwarded', 0))
+                if entry.get('html'):
+                    self.assertTrue(parsed.html)
+                self.assertNotIn('\ufffd', parsed.text)
+
+    def test_split_history(self):
+        "The quoted history is folded away from the new text"
+        visible, history = split_history(
+            "Oui.\n\nLe 2 déc. 2026, Région a écrit :\n> Venez-vous ?")
+        self.assertEqual(visible, "Oui.")
+        self.assertIn("Venez-vous", history)
+        self.assertEqual(split_history("> tout cité"), ("> tout cité", ''))
+
+    def test_find_postal_code(self):
+        "A postal code followed by a commune wins over a bare number"
+        self.assertEqual(find_postal_code(
+                "Dossier 59123\nMarie\n80000 Amiens"), '80000')
+        self.assertEqual(find_postal_code("tel 0612345678"), None)
+
+    def setup_mailbox(self, **values):
+        pool = Pool()
+        Mailbox = pool.get('gru.mail.mailbox')
+        mailbox, = Mailbox.create([dict({
+                        'name': "Accueil", 'address': 'Accueil@gru.test',
+                        'host': 'imap.invalid', 'login': 'accueil',
+                        'password': 'x',
+                        }, **values)])
+        return mailbox
+
+    def seed_request(self, mailbox):
+        "A request of the seed usager with one outgoing mail"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Message = pool.get('gru.inbox.message')
+        Party = pool.get('party.party')
+        party, = Party.create([{'name': "Seed Usager",
+                    'contact_mechanisms': [('create', [{
+                                    'type': 'email', 'value': SEED_EMAIL,
+                                    }])]}])
+        request = Request.intake({'channel': 'email', 'party': party,
+                'subject': "Votre demande", 'mailbox': mailbox},
+            message={'body': "Bonjour", 'from_address': SEED_EMAIL})
+        Message.create([{'request': request.id, 'direction': 'out',
+                    'channel': 'email', 'body': "Réponse",
+                    'mail_message_id': '<seed-out@gru.test>',
+                    'mail_state': 'sent', 'to_address': SEED_EMAIL}])
+        return request
+
+    @with_transaction()
+    def test_mailbox_validation(self):
+        "The mailbox address and password reference are checked"
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+            self.assertEqual(mailbox.address, 'accueil@gru.test')
+            self.assertIsNotNone(mailbox.inbox)
+            self.assertEqual(mailbox.inbox.rules[0].action,
+                'gru.inbox.request|from_inbound_email')
+            self.assertEqual(mailbox.plus_address('GRU-2026-000007'),
+                'accueil+GRU-2026-000007@gru.test')
+            with self.assertRaises(MailboxValidationError):
+                self.setup_mailbox(address='pas-une-adresse')
+            with self.assertRaises(MailboxValidationError):
+                self.setup_mailbox(address='b@gru.test',
+                    password_ref='vault:x')
+            os.environ['GRU_TEST_MAIL_PASSWORD'] = 's3cret'
+            other = self.setup_mailbox(address='c@gru.test',
+                password_ref='env:GRU_TEST_MAIL_PASSWORD')
+            self.assertEqual(other.get_password(), 's3cret')
+
+    @with_transaction()
+    def test_password_access(self):
+        "Only the GRU administrators read the password of a mailbox"
+        pool = Pool()
+        Mailbox = pool.get('gru.mail.mailbox')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+        agent, admin = User.create([{
+                    'login': 'agent', 'name': "Agent",
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    'groups': [('add', [ModelData.get_id(
+                                    'gru_base', 'group_gru_agent')])],
+                    }, {
+                    'login': 'gru_admin', 'name': "Admin GRU",
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    'groups': [('add', [ModelData.get_id(
+                                    'gru_base', 'group_gru_admin')])],
+                    }])
+        transaction = Transaction()
+        with transaction.set_user(agent.id), \
+                transaction.set_context(_check_access=True,
+                    company=company.id):
+            self.assertEqual(Mailbox.read([mailbox.id], ['address'])[0][
+                    'address'], 'accueil@gru.test')
+            with self.assertRaises(AccessError):
+                Mailbox.read([mailbox.id], ['password'])
+        with transaction.set_user(admin.id), \
+                transaction.set_context(_check_access=True,
+                    company=company.id):
+            self.assertEqual(Mailbox.read([mailbox.id], ['password'])[0][
+                    'password'], 'x')
+
+    @with_transaction()
+    def test_corpus_ingestion(self):
+        "Each mail of the corpus gives its expected request or none"
+        pool = Pool()
+        Received = pool.get('gru.mail.received')
+        Request = pool.get('gru.inbox.request')
+        Attachment = pool.get('ir.attachment')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+            seed = self.seed_request(mailbox)
+            for uid, entry in enumerate(load_manifest(), 1):
+                with self.subTest(entry['file']):
+                    mailbox.max_attachment_size = entry.get(
+                        'max_size_kb', 10240)
+                    mailbox.save()
+                    before = Request.search_count([])
+                    received = Received.ingest(mailbox, 7, uid,
+                        read_eml(entry['file'], seed.reference))
+                    after = Request.search_count([])
+                    self.assertEqual(received.outcome, entry['outcome'],
+                        received.reason)
+                    self.assertEqual(received.state,
+                        entry.get('state', 'processed'))
+                    self.assertEqual(after - before,
+                        1 if entry['request'] == 'created' else 0)
+                    if entry.get('thread') == 'seed':
+                        self.assertEqual(received.request, seed)
+                    if entry['request'] == 'created':
+                        self.assertNotEqual(received.request, seed)
+                        self.assertEqual(received.request.channel, 'email')
+                        attachments = Attachment.search([
+                                ('resource', '=', str(received.message))])
+                        self.assertEqual(len(attachments),
+                            entry['attachments'])
+                        if 'filenames' in entry:
+                            self.assertEqual(
+                                sorted(a.name for a in attachments),
+                                sorted(entry['filenames']))
+                        if entry.get('spam'):
+                            self.assertEqual(received.request.state,
+                                'cancelled')
+                            self.assertEqual(
+                                received.request.cancel_reason, 'spam')
+                        if entry.get('postal_code'):
+                            self.assertEqual(
+                                received.request.contact_postal_code,
+                                entry['postal_code'])
+                        if entry.get('thread_rejected'):
+                            self.assertIn(seed.reference,
+                                received.request.triage_log)
+                    if entry.get('oversize'):
+                        self.assertIn('scan.pdf', received.oversize)
+                        self.assertIn('scan.pdf',
+                            received.message.oversize_attachments)
+            mechanism, = ContactMechanism.search([
+                    ('value', '=', SEED_EMAIL)])
+            self.assertTrue(mechanism.email_bouncing)
+            sent = [m for m in Request(seed.id).messages
+                if m.mail_message_id == '<seed-out@gru.test>']
+            self.assertEqual(sent[0].mail_state, 'bounced')
+
+    @with_transaction()
+    def test_send_failure_retried(self):
+        "A reply that cannot be sent is failed, visible and retried"
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+            request = self.seed_request(mailbox)
+            reply = Message(request=request, direction='out',
+                channel='email', to_address=SEED_EMAIL, subject="Suite",
+                body="Voici.")
+            reply.save()
+            uri = config.get('email', 'uri')
+            config.set('email', 'uri', 'smtp://127.0.0.1:%d' % closed_port())
+            try:
+                request.send_message(reply)
+                self.assertEqual(reply.mail_state, 'failed')
+                self.assertTrue(reply.mail_error)
+                self.assertEqual(reply.mail_attempts, 1)
+                self.assertTrue(reply.subject.startswith(
+                        '[%s]' % request.reference))
+                self.assertEqual(reply.mail_in_reply_to, None)
+                Message.write([reply], {'mail_next_attempt': None})
+                Message.send_pending_mails()
+                self.assertEqual(reply.mail_attempts, 2)
+            finally:
+                config.set('email', 'uri', uri)
+            no_address = Message(request=request, direction='out',
+                channel='email', body="Sans destinataire")
+            no_address.save()
+            with self.assertRaises(MailSendError):
+                request.send_message(no_address)
+
+    @with_transaction()
+    def test_acknowledgement_rate_limit(self):
+        "The acknowledgement is sent at most N times a day to a sender"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Message = pool.get('gru.inbox.message')
+        Scheme = pool.get('gru.scheme')
+        Template = pool.get('gru.scheme.template')
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox(acknowledgement_limit=2)
+            theme, directorate, _ = create_lists()
+            scheme, = Scheme.create([{'name': "Permis", 'code': 'PERMIS',
+                        'theme': theme.id, 'directorate': directorate.id}])
+            template, = Template.create([{'scheme': scheme.id,
+                        'name': "Accusé", 'subject': "Bien reçu",
+                        'body': "Demande ${reference} reçue."}])
+            parsed = parse(read_eml('01_plain_0.eml'))
+            uri = config.get('email', 'uri')
+            config.set('email', 'uri', 'smtp://127.0.0.1:%d' % closed_port())
+            try:
+                for i in range(3):
+                    request = Request.intake({'channel': 'email',
+                            'contact_email': parsed.from_address,
+                            'acknowledgement_template': template})
+                    Request._mail_acknowledge(request, mailbox, parsed)
+            finally:
+                config.set('email', 'uri', uri)
+            acks = Message.search([('is_acknowledgement', '=', True)])
+            self.assertEqual(len(acks), 2)
+            self.assertEqual({m.mail_state for m in acks}, {'to_send'})
+            self.assertIn('Demande GRU-', acks[0].body)
+            self.assertIsNone(acks[0].request.first_response_at)
+            self.assertIn(parsed.from_address, request.triage_log)
+
+
+del ModuleTestCase

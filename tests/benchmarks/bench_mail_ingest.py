@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Benchmark of the mail gateway: IMAP fetch and ingestion into requests.
+
+Starts a private Dovecot (tests/mail/servers.py), APPENDs --messages mails
+(mixed sizes from 1 to 60 KB, 10% with a PDF attachment of 20 to 200 KB,
+one sender in four already known as a usager), then prints:
+(a) the raw imapclient fetch rate of the mailbox (UID FETCH BODY.PEEK[] by
+    batches of 200): the ceiling;
+(b) the full ingestion rate of the gateway into requests on PostgreSQL
+    (raw inbound.email + received record + parsing + request intake with
+    matching, routing, triage and assignment + attachments + one commit
+    per message + MOVE to the processed folder);
+their ratio and the peak memory (max RSS) of the process.
+Targets: >= 100 messages/s, >= 25% of the raw rate, < 500 MB.
+
+Usage: .venv/bin/python tests/benchmarks/bench_mail_ingest.py
+    [--messages 10000] [--keep]
+Environment: GRU_BENCH_POSTGRESQL_URI (default postgresql://127.0.0.1:5432/).
+The database gru_bench_mail is created with trytond-admin (module gru_mail)
+and dropped at the end unless --keep.
+"""
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+VENV_BIN = os.path.dirname(sys.executable)
+DATABASE = 'gru_bench_mail'
+URI = os.environ.get(
+    'GRU_BENCH_POSTGRESQL_URI', 'postgresql://127.0.0.1:5432/')
+ADDRESS = 'bench@gru.test'
+WORDS = ("bonjour aide permis dossier région transport bourse demande "
+    "justificatif merci cordialement lycée apprenti mobilité formation "
+    "remboursement attestation délai réponse commune").split()
+
+
+def log(message):
+    print('[bench] %s' % message, flush=True)
+
+
+def connect(database):
+    import psycopg
+    return psycopg.connect(URI.rstrip('/') + '/' + database,
+        autocommit=True)
+
+
+def create_database():
+    with connect('postgres') as conn:
+        conn.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % DATABASE)
+        conn.execute('CREATE DATABASE "%s" ENCODING \'UTF8\'' % DATABASE)
+    log('initialising %s with trytond-admin' % DATABASE)
+    env = dict(os.environ, TRYTOND_DATABASE__URI=URI)
+    with tempfile.NamedTemporaryFile('w', suffix='.pass') as passfile:
+        passfile.write('bench')
+        passfile.flush()
+        env['TRYTONPASSFILE'] = passfile.name
+        admin = [os.path.join(VENV_BIN, 'trytond-admin'), '-d', DATABASE]
+        subprocess.run(admin + ['--all', '--email', 'admin@example.org'],
+            check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(admin + ['-u', 'gru_mail',
+                '--activate-dependencies'], check=True, env=env,
+            stdout=subprocess.DEVNULL)
+
+
+def drop_database():
+    with connect('postgres') as conn:
+        conn.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % DATABASE)
+
+
+def make_messages(count, rng):
+    "Yield raw mails: mixed sizes, 10% with an attachment"
+    for i in range(count):
+        sender = 'usager%d@example.org' % rng.randrange(count)
+        msg = EmailMessage()
+        msg['From'] = 'Usager %d <%s>' % (i, sender)
+        msg['To'] = ADDRESS
+        msg['Subject'] = 'Demande %d : %s' % (i, ' '.join(
+                rng.choice(WORDS) for _ in range(4)))
+        msg['Message-ID'] = make_msgid(idstring=str(i), domain='example.org')
+        size = rng.choice([1, 2, 4, 8, 16, 30, 60]) * 1024
+        words = []
+        length = 0
+        while length < size:
+            word = rng.choice(WORDS)
+            words.append(word)
+            length += len(word) + 1
+        body = ' '.join(words)
+        body += '\n\nCordialement\n%s 80000 Amiens\n' % sender
+        msg.set_content(body)
+        if i % 10 == 0:
+            msg.add_attachment(os.urandom(rng.randrange(20, 200) * 1024),
+                maintype='application', subtype='pdf',
+                filename='justificatif %d é.pdf' % i)
+        yield msg.as_bytes()
+
+
+def append_all(dovecot, count, rng):
+    client = dovecot.client(ADDRESS)
+    try:
+        start = time.monotonic()
+        for raw in make_messages(count, rng):
+            client.append('INBOX', raw)
+        log('appended %d messages in %.1f s' % (
+                count, time.monotonic() - start))
+    finally:
+        client.logout()
+
+
+def raw_fetch_rate(dovecot):
+    client = dovecot.client(ADDRESS)
+    try:
+        client.select_folder('INBOX', readonly=True)
+        uids = client.search(['ALL'])
+        start = time.monotonic()
+        size = 0
+        for i in range(0, len(uids), 200):
+            data = client.fetch(uids[i:i + 200], ['BODY.PEEK[]'])
+            size += sum(len(d[b'BODY[]']) for d in data.values())
+        elapsed = time.monotonic() - start
+    finally:
+        client.logout()
+    log('raw fetch: %d messages, %.0f MB in %.2f s' % (
+            len(uids), size / 1e6, elapsed))
+    return len(uids) / elapsed
+
+
+def ingest(dovecot, count):
+    os.environ['TRYTOND_DATABASE__URI'] = URI
+    os.environ.setdefault('TRYTOND_EMAIL__URI', 'smtp://127.0.0.1:1')
+    from trytond.modules.company.tests import create_company, set_company
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    Pool.start()
+    pool = Pool(DATABASE)
+    with Transaction().start(DATABASE, 0, readonly=True):
+        pool.init()
+    with Transaction().start(DATABASE, 0) as transaction:
+        company = create_company()
+        with set_company(company):
+            Party = pool.get('party.party')
+            # one sender in four is a known usager
+            Party.create([{
+                        'name': 'Usager %d' % i,
+                        'contact_mechanisms': [('create', [{
+                                        'type': 'email',
+                                        'value': 'usager%d@example.org' % i,
+                                        }])],
+                        } for i in range(0, count, 4)])
+            Mailbox = pool.get('gru.mail.mailbox')
+            mailbox, = Mailbox.create([{
+                        'name': 'Bench', 'address': ADDRESS,
+                        'host': '127.0.0.1', 'port': dovecot.imap_port,
+                        'security': 'none', 'login': ADDRESS,
+                        'password': 'secret',
+                        }])
+        company_id, mailbox_id = company.id, mailbox.id
+    with Transaction().start(DATABASE, 0,
+            context={'company': company_id}) as transaction:
+        Mailbox = pool.get('gru.mail.mailbox')
+        start = time.monotonic()
+        counts = Mailbox(mailbox_id).fetch(commit=transaction.commit)
+        elapsed = time.monotonic() - start
+    with Transaction().start(DATABASE, 0, readonly=True):
+        Request = pool.get('gru.inbox.request')
+        requests = Request.search_count([])
+    log('ingested: %s, %d requests in %.1f s' % (counts, requests, elapsed))
+    if requests != count:
+        log('WARNING: %d requests for %d messages' % (requests, count))
+    return requests / elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--messages', type=int, default=10000)
+    parser.add_argument('--keep', action='store_true')
+    args = parser.parse_args()
+    from tests.mail.servers import Dovecot
+    rng = random.Random(2026)
+    create_database()
+    dovecot = Dovecot([ADDRESS]).start()
+    try:
+        append_all(dovecot, args.messages, rng)
+        raw = raw_fetch_rate(dovecot)
+        rate = ingest(dovecot, args.messages)
+        processed = dovecot.count(ADDRESS, 'GRU/Processed')
+    finally:
+        dovecot.stop()
+        if not args.keep:
+            drop_database()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ratio = rate / raw
+    print()
+    print('messages                 %d (moved to processed: %d)' % (
+            args.messages, processed))
+    print('raw imapclient fetch     %8.0f msg/s' % raw)
+    print('ingestion into requests  %8.0f msg/s   target >= 100  %s' % (
+            rate, 'OK' if rate >= 100 else 'MISSED'))
+    print('ratio                    %8.1f %%       target >= 25%%  %s' % (
+            100 * ratio, 'OK' if ratio >= 0.25 else 'MISSED'))
+    print('peak memory (max RSS)    %8.0f MB      target < 500   %s' % (
+            peak, 'OK' if peak < 500 else 'MISSED'))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,1 @@
+"""Cross-module tests of the email channel with real Dovecot and SMTP."""

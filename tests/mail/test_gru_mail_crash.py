@@ -1,0 +1,93 @@
+"""Kill the gateway with SIGKILL at random points: nothing lost, nothing twice.
+
+The gateway runs as a process (scripts/mail-gateway --once) on a copy of the
+test database; it is killed at a random moment of its work 20 times while
+new mail keeps arriving, then runs to the end. Every message must then be
+one received record and one request, and be in the processed folder.
+"""
+import os
+import random
+import signal
+import subprocess
+import time
+import unittest
+
+from trytond.tests.test_tryton import activate_module
+
+from .database import ROOT, SETUP_MAILBOX, CopiedDatabase
+from .servers import Dovecot, available
+from .support import make_mail
+
+RUNS = 20
+PER_RUN = 8
+GATEWAY = os.path.join(ROOT, 'scripts', 'mail-gateway')
+
+
+@unittest.skipUnless(available(), "Dovecot is not installed or not root")
+class MailCrashTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module(['gru_mail'])
+        cls.dovecot = Dovecot().start()
+        cls.database = CopiedDatabase()
+        cls.address = 'crash@gru.test'
+        cls.database.run(SETUP_MAILBOX, cls.address, cls.dovecot.imap_port)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.database.drop()
+        cls.dovecot.stop()
+
+    def send(self, count, start):
+        for i in range(start, start + count):
+            mail = make_mail('usager%d@example.org' % (i % 7),
+                self.address, "Demande %d" % i, "Bonjour, demande %d.\n"
+                "Cordialement\n59000 Lille" % i)
+            self.dovecot.append(self.address, mail.as_bytes())
+        return start + count
+
+    def gateway(self):
+        return subprocess.Popen([GATEWAY, '-d', self.database.name,
+                '--once'], env=self.database.env, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True)
+
+    def test_kill_at_random_points(self):
+        "20 kills -9 at random points then a full run: exact counts"
+        rng = random.Random(int(os.environ.get('GRU_CRASH_SEED', '5')))
+        sent = self.send(PER_RUN, 0)
+        killed = 0
+        for run in range(RUNS):
+            process = self.gateway()
+            ready = process.stdout.readline()
+            self.assertTrue(ready.startswith('ready'), ready)
+            time.sleep(rng.uniform(0, 0.6))
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGKILL)
+                killed += 1
+            process.wait(30)
+            process.stdout.close()
+            sent = self.send(PER_RUN // 2, sent)
+        process = self.gateway()
+        output, _ = process.communicate(timeout=300)
+        self.assertEqual(process.returncode, 0, output)
+        self.assertGreaterEqual(killed, RUNS // 2,
+            "the gateway must be killed while working")
+
+        received, = self.database.query(
+            'SELECT COUNT(*), COUNT(DISTINCT message_key) '
+            'FROM gru_mail_received')
+        self.assertEqual(received, (sent, sent))
+        requests, = self.database.query(
+            'SELECT COUNT(*), COUNT(DISTINCT subject) '
+            'FROM gru_inbox_request')
+        self.assertEqual(requests, (sent, sent))
+        messages, = self.database.query(
+            'SELECT COUNT(*) FROM gru_inbox_message')
+        self.assertEqual(messages, (sent,))
+        states = self.database.query(
+            'SELECT state, COUNT(*) FROM gru_mail_received GROUP BY state')
+        self.assertEqual(dict(states), {'processed': sent})
+        self.assertEqual(self.dovecot.count(self.address), 0)
+        self.assertEqual(
+            self.dovecot.count(self.address, 'GRU/Processed'), sent)
