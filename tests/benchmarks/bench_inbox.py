@@ -29,14 +29,13 @@ import datetime as dt
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
+
+import support
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
             os.path.abspath(__file__))))
-VENV_BIN = os.path.dirname(sys.executable)
 DATABASE = 'gru_bench_inbox'
 URI = os.environ.get(
     'GRU_BENCH_POSTGRESQL_URI', 'postgresql://127.0.0.1:5432/')
@@ -58,32 +57,12 @@ def log(message):
 
 
 def connect(dbname):
-    import psycopg
-    return psycopg.connect(URI.rstrip('/') + '/' + dbname, autocommit=True)
+    return support.connect(URI, dbname)
 
 
 def create_database(recreate):
-    with connect('postgres') as conn:
-        exists = conn.execute('SELECT 1 FROM pg_database WHERE datname = %s',
-            (DATABASE,)).fetchone()
-        if exists and recreate:
-            conn.execute('DROP DATABASE "%s" WITH (FORCE)' % DATABASE)
-            exists = False
-        if exists:
-            return False
-        conn.execute('CREATE DATABASE "%s" ENCODING \'UTF8\'' % DATABASE)
-    log('initialising %s with trytond-admin' % DATABASE)
-    env = dict(os.environ, TRYTOND_DATABASE__URI=URI)
-    with tempfile.NamedTemporaryFile('w', suffix='.pass') as passfile:
-        passfile.write('bench')
-        passfile.flush()
-        env['TRYTONPASSFILE'] = passfile.name
-        admin = [os.path.join(VENV_BIN, 'trytond-admin'), '-d', DATABASE]
-        subprocess.run(admin + ['--all', '--email', 'admin@example.org'],
-            check=True, env=env)
-        subprocess.run(admin + ['-u', 'gru_inbox',
-                '--activate-dependencies'], check=True, env=env)
-    return True
+    return support.create_database(
+        URI, DATABASE, 'gru_inbox', recreate=recreate, log=log)
 
 
 def start_pool():
