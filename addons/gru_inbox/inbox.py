@@ -14,6 +14,8 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
+from gru_contact.matching import SCORE_NAME, SCORE_POSTAL_CODE
+
 from .exceptions import IntakeError, RequestError
 
 CHANNELS = [
@@ -200,7 +202,13 @@ class Request(Workflow, ModelSQL, ModelView):
                     (t.received_at, Index.Range())),
                 Index(t, (t.assignee, Index.Equality()),
                     (t.state, Index.Equality())),
-                Index(t, (t.received_at, Index.Range())),
+                # the volumes (reporting.py) count the requests of a period
+                # by these columns: with them in the index PostgreSQL reads
+                # only the index (index-only scan); it serves the order by
+                # received_at too
+                Index(t, (t.received_at, Index.Range()),
+                    include=[t.company, t.channel, t.antenna, t.scheme,
+                        t.state, t.id]),
                 Index(t, (t.state, Index.Equality()),
                     where=t.state.in_(OPEN_STATES)),
                 # the open requests by age (the overdue first): without it
@@ -699,38 +707,70 @@ class Request(Workflow, ModelSQL, ModelView):
         The usager is matched, the antenna routed, the triage rules applied
         and the request assigned. Return the request (saved).
         """
+        request, = cls.intake_many([(values, message)])
+        return request
+
+    @classmethod
+    def intake_many(cls, items):
+        """Create the requests of items, a list of (values, message) as
+        taken by intake, in one go: the rules, teams and absences are read
+        once and the requests and their first messages are created
+        together. Return the requests (saved), in the order of items."""
         pool = Pool()
         Rule = pool.get('gru.inbox.rule')
         Team = pool.get('gru.inbox.team')
         Message = pool.get('gru.inbox.message')
-        values = dict(values)
-        for name, value in cls.default_get(
-                ['state', 'priority', 'received_at', 'company'],
-                with_rec_name=False).items():
-            values.setdefault(name, value)
-        for name in ['party', 'antenna', 'antenna_reason', 'scheme', 'motive',
-                'team', 'assignee', 'assignment_strategy', 'assignment_log',
-                'triage_log', 'contact_name', 'contact_email',
-                'contact_phone', 'contact_postal_code', 'origin_address',
-                'acknowledgement_template', 'subject']:
-            values.setdefault(name, None)
-        values.setdefault('tags', [])
-        request = cls(**values)
-        if not request.party:
-            request.party = cls.match_usager(request)
-        request.set_antenna()
-        if message:
-            request.messages = [Message(**dict(message, direction=message.get(
-                            'direction', 'in'),
-                        channel=message.get('channel', request.channel)))]
-        request.save()
-        Rule.apply(request, message=request.messages[0]
-            if request.messages else None)
-        if request.state != 'cancelled':
-            Team.assign(request, at=request.received_at)
-        request.save()
-        cls.after_intake([request])
-        return request
+        Configuration = pool.get('gru.inbox.configuration')
+        from .team import AssignmentBatch
+        if not items:
+            return []
+        defaults = cls.default_get(
+            ['state', 'priority', 'received_at', 'company'],
+            with_rec_name=False)
+        requests = []
+        for values, message in items:
+            values = dict(values)
+            for name, value in defaults.items():
+                values.setdefault(name, value)
+            for name in ['party', 'antenna', 'antenna_reason', 'scheme',
+                    'motive', 'team', 'assignee', 'assignment_strategy',
+                    'assignment_log', 'triage_log', 'contact_name',
+                    'contact_email', 'contact_phone', 'contact_postal_code',
+                    'origin_address', 'acknowledgement_template',
+                    'subject']:
+                values.setdefault(name, None)
+            values.setdefault('tags', [])
+            request = cls(**values)
+            if not request.party:
+                request.party = cls.match_usager(request)
+            request.set_antenna()
+            if message:
+                request.messages = [Message(**dict(message,
+                            direction=message.get('direction', 'in'),
+                            channel=message.get('channel', request.channel)))]
+            else:
+                request.messages = []
+            requests.append(request)
+        config = Configuration(1)
+        rules = Rule.search([])
+        batch = AssignmentBatch(since=min(
+                [r.received_at for r in requests if r.received_at],
+                default=None))
+        spams = []
+        for request in requests:
+            message = request.messages[0] if request.messages else None
+            _, spam = Rule.evaluate(request, message, rules=rules,
+                config=config)
+            if spam:
+                spams.append(request)
+            else:
+                Team.assign(request, at=request.received_at, batch=batch)
+        cls.save(requests)
+        batch.save()
+        if spams:
+            cls.do_cancel(spams, 'spam')
+        cls.after_intake(requests)
+        return requests
 
     @classmethod
     def after_intake(cls, requests):
@@ -745,17 +785,22 @@ class Request(Workflow, ModelSQL, ModelView):
         Party = pool.get('party.party')
         if not (request.contact_email or request.contact_phone):
             return None
+        threshold = cls.match_threshold()
+        # the name and postal code only add to the score of a usager found
+        # by email or phone and cannot pass the threshold alone: look them
+        # up only when the threshold is low enough for them to decide
+        by_name = threshold <= SCORE_NAME + SCORE_POSTAL_CODE
         try:
             candidates = Matching.find(
                 email=request.contact_email, phone=request.contact_phone,
-                name=request.contact_name,
-                postal_code=request.contact_postal_code, limit=2)
+                name=request.contact_name if by_name else None,
+                postal_code=request.contact_postal_code if by_name else None,
+                limit=2)
         except Exception:
             return None
         if not candidates:
             return None
         best = candidates[0]
-        threshold = cls.match_threshold()
         if best['score'] < threshold:
             return None
         if len(candidates) > 1 and candidates[1]['score'] >= threshold \

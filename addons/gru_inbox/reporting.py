@@ -1,15 +1,25 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"Volumes of requests by month, channel, antenna and scheme (SQL grouped)."
-from sql import Literal, Null
-from sql.aggregate import Count, Min
-from sql.functions import DateTrunc, Function
+"""Volumes of requests over a period, grouped by the dimensions a graph
+shows, and the usager timeline (SQL views)."""
+import datetime as dt
+
+from sql import Cast, Column, Null
+from sql.aggregate import Count, Min, Sum
+from sql.conditionals import Case, Coalesce
+from sql.functions import Function, ToChar
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.model.modelsql import convert_from
 from trytond.pool import Pool
+from trytond.pyson import Eval, If, In
+from trytond.transaction import Transaction
 
 from .inbox import CHANNELS, STATES
+
+# what a volume can be grouped by (gru_volume_dimensions of the context)
+DIMENSIONS = ['month', 'channel', 'antenna', 'scheme', 'state']
 
 
 class _SQLiteMonth(Function):
@@ -17,17 +27,73 @@ class _SQLiteMonth(Function):
     _function = 'STRFTIME'
 
 
+class RequestVolumeContext(ModelView):
+    "Request Volume Context"
+    __string__ = "Request Volume Context"
+    __name__ = 'gru.inbox.request.volume.context'
+
+    from_date = fields.Date("From Date",
+        domain=[
+            If(Eval('from_date') & Eval('to_date'),
+                ('from_date', '<=', Eval('to_date')),
+                ()),
+            ],
+        help="The first day of reception counted.\n"
+        "Leave empty to count from the first request.")
+    to_date = fields.Date("To Date",
+        domain=[
+            If(Eval('from_date') & Eval('to_date'),
+                ('to_date', '>=', Eval('from_date')),
+                ()),
+            ],
+        help="The last day of reception counted.\n"
+        "Leave empty to count up to the last request.")
+    antenna = fields.Many2One('gru.antenna', "Antenna",
+        help="Count only the requests of this antenna.")
+
+    @classmethod
+    def default_from_date(cls):
+        Volume = Pool().get('gru.inbox.request.volume')
+        return Volume.period()[0]
+
+    @classmethod
+    def default_to_date(cls):
+        Volume = Pool().get('gru.inbox.request.volume')
+        return Volume.period()[1]
+
+    @classmethod
+    def default_antenna(cls):
+        return Transaction().context.get('antenna')
+
+
 class RequestVolume(ModelSQL, ModelView):
-    "Request Volume"
+    """Request Volume
+
+    The requests received in the period of the context (from_date, to_date;
+    by default the current month and the 11 before), of the company and
+    antenna of the context, that the user may read (the record rules of the
+    request are applied before counting), grouped by the dimensions listed
+    in the context key gru_volume_dimensions (all of them by default).
+    A row counts the requests and the requests of each channel; the columns
+    of the dimensions not grouped are empty.
+    """
     __string__ = "Request Volume"
     __name__ = 'gru.inbox.request.volume'
 
     month = fields.Char("Month")
     channel = fields.Selection(CHANNELS, "Channel")
+    channel_name = fields.Char("Channel",
+        help="The name of the channel, for the graphs.")
     antenna = fields.Many2One('gru.antenna', "Antenna")
     scheme = fields.Many2One('gru.scheme', "Scheme")
     state = fields.Selection(STATES, "State")
     count = fields.Integer("Requests")
+    count_email = fields.Integer("Email")
+    count_letter = fields.Integer("Letter")
+    count_phone = fields.Integer("Phone")
+    count_counter = fields.Integer("Counter")
+    count_web = fields.Integer("Web Form")
+    count_other = fields.Integer("Other")
 
     @classmethod
     def __setup__(cls):
@@ -35,42 +101,151 @@ class RequestVolume(ModelSQL, ModelView):
         cls._order = [('month', 'DESC'), ('count', 'DESC'), ('id', 'ASC')]
 
     @classmethod
-    def month_column(cls, column):
+    def view_attributes(cls):
+        dimensions = Eval('gru_volume_dimensions', DIMENSIONS)
+        attributes = super().view_attributes()
+        # the list shows the columns grouped by the action
+        for name in DIMENSIONS:
+            attributes.append(('/tree/field[@name="%s"]' % name,
+                    'tree_invisible', ~In(name, dimensions)))
+        for name, _ in cls.channel_counts():
+            attributes.append(('/tree/field[@name="%s"]' % name,
+                    'tree_invisible', In('channel', dimensions)))
+        return attributes
+
+    @classmethod
+    def last_twelve_months(cls):
+        "Return the current month and the 11 before, up to today"
+        today = Pool().get('ir.date').today()
+        year, month = today.year, today.month - 11
+        if month < 1:
+            year, month = year - 1, month + 12
+        return dt.date(year, month, 1), today
+
+    @classmethod
+    def period(cls):
+        """Return the first and last days counted: those of the context
+        (None for no bound) or the default period"""
+        context = Transaction().context
+        from_date, to_date = cls.last_twelve_months()
+        if 'from_date' in context:
+            from_date = context['from_date']
+        if 'to_date' in context:
+            to_date = context['to_date']
+        return from_date, to_date
+
+    @classmethod
+    def dimensions(cls):
+        "Return the names of the columns grouped, from the context"
+        names = Transaction().context.get('gru_volume_dimensions') or []
+        return [d for d in DIMENSIONS if d in names] or list(DIMENSIONS)
+
+    @classmethod
+    def channel_counts(cls):
+        "Return the (field name, channel) of the counts by channel"
+        return [('count_' + c, c) for c, _ in CHANNELS
+            if 'count_' + c in cls._fields]
+
+    @classmethod
+    def request_domain(cls):
+        """Return the domain of the requests counted: the period, company
+        and antenna of the context, and the read rules of the request"""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        context = Transaction().context
+        from_date, to_date = cls.period()
+        domain = []
+        if from_date:
+            domain.append(('received_at', '>=',
+                    dt.datetime.combine(from_date, dt.time.min)))
+        if to_date:
+            domain.append(('received_at', '<',
+                    dt.datetime.combine(
+                        to_date + dt.timedelta(days=1), dt.time.min)))
+        if context.get('company'):
+            domain.append(('company', '=', context['company']))
+        if context.get('antenna'):
+            domain.append(('antenna', '=', context['antenna']))
+        # a volume counts only the requests the user may read: the view
+        # groups them, so the rules of the request must apply before
+        rule_domain = Rule.domain_get('gru.inbox.request', mode='read')
+        if rule_domain:
+            domain.append(rule_domain)
+        return domain
+
+    @classmethod
+    def day_column(cls, column):
+        "The key of the first grouping, from which the month is taken"
         if backend.name == 'sqlite':
             return _SQLiteMonth('%Y-%m', column)
-        from sql.functions import ToChar
-        return ToChar(DateTrunc('month', column), 'YYYY-MM')
+        # a cast is cheap on each request, the month is taken once a day
+        return Cast(column, 'DATE')
+
+    @classmethod
+    def month_column(cls, column):
+        "The month (YYYY-MM) of the day_column"
+        if backend.name == 'sqlite':
+            return column
+        return ToChar(column, 'YYYY-MM')
 
     @classmethod
     def table_query(cls):
         pool = Pool()
         Request = pool.get('gru.inbox.request')
-        request = Request.__table__()
-        # the month is computed in a sub-query and grouped by its column:
-        # PostgreSQL does not see two parametrised TO_CHAR as the same
-        # expression in SELECT and GROUP BY
-        requests = request.select(
-            request.id.as_('id'),
-            request.create_date.as_('create_date'),
-            cls.month_column(request.received_at).as_('month'),
-            request.channel.as_('channel'),
-            request.antenna.as_('antenna'),
-            request.scheme.as_('scheme'),
-            request.state.as_('state'))
-        return requests.select(
-            Min(requests.id).as_('id'),
-            Literal(0).as_('create_uid'),
-            Min(requests.create_date).as_('create_date'),
-            Literal(None).as_('write_uid'),
-            Literal(None).as_('write_date'),
-            requests.month.as_('month'),
-            requests.channel.as_('channel'),
-            requests.antenna.as_('antenna'),
-            requests.scheme.as_('scheme'),
-            requests.state.as_('state'),
-            Count(requests.id).as_('count'),
-            group_by=[requests.month, requests.channel, requests.antenna,
-                requests.scheme, requests.state])
+        dimensions = cls.dimensions()
+        tables, where = Request.search_domain(
+            cls.request_domain(), active_test=False)
+        request, _ = tables[None]
+
+        # 1. the requests counted by day (or month on SQLite), channel and
+        # the other dimensions: the index on received_at includes these
+        # columns so PostgreSQL reads only the index
+        keys = {'channel': request.channel}
+        if 'month' in dimensions:
+            keys['month'] = cls.day_column(request.received_at)
+        for name in dimensions:
+            if name not in keys:
+                keys[name] = Column(request, name)
+        days = convert_from(None, tables).select(
+            *(c.as_(n) for n, c in keys.items()),
+            # the smallest request id identifies a group: it is unique and
+            # stays the same between the search and the read of the client
+            Min(request.id).as_('id'),
+            Count().as_('count'),
+            where=where,
+            group_by=list(keys.values()))
+
+        # 2. the month of each day, in a column to group by: PostgreSQL
+        # does not see two parametrised TO_CHAR as the same expression
+        columns = [Column(days, n) for n in keys if n != 'month']
+        if 'month' in dimensions:
+            columns.append(cls.month_column(days.month).as_('month'))
+        months = days.select(*columns, days.id, days.count)
+
+        # 3. the groups of the dimensions asked, the others left empty
+        integer = cls.count.sql_type().base
+        select = [Min(months.id).as_('id')]
+        for name in DIMENSIONS:
+            if name in dimensions:
+                column = Column(months, name)
+            else:
+                column = Cast(Null, cls._fields[name].sql_type().base)
+            select.append(column.as_(name))
+        # the graphs show the key of a selection: give them its name
+        if 'channel' in dimensions:
+            names = cls.fields_get(['channel'])['channel']['selection']
+            column = Case(*((months.channel == k, n) for k, n in names),
+                else_=months.channel)
+        else:
+            column = Cast(Null, cls.channel_name.sql_type().base)
+        select.append(column.as_('channel_name'))
+        select.append(Cast(Sum(months.count), integer).as_('count'))
+        for name, channel in cls.channel_counts():
+            select.append(Cast(Coalesce(
+                        Sum(months.count, filter_=months.channel == channel),
+                        0), integer).as_(name))
+        return months.select(*select,
+            group_by=[Column(months, d) for d in dimensions])
 
 
 class RequestTimeline(ModelSQL, ModelView):

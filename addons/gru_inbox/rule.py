@@ -209,13 +209,28 @@ class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
         the matching ones: the first only or all of them, as configured.
         The explanation is written in request.triage_log."""
         pool = Pool()
-        Configuration = pool.get('gru.inbox.configuration')
         Request = pool.get('gru.inbox.request')
-        config = Configuration(1)
+        lines, spam = cls.evaluate(request, message)
+        request.save()
+        if spam:
+            Request.do_cancel([request], 'spam')
+        return lines
+
+    @classmethod
+    def evaluate(cls, request, message=None, rules=None, config=None):
+        """Apply the matching rules to request (saved or not) without
+        saving it; return (explanation lines, spam).
+        rules and config may be given when many requests are triaged."""
+        pool = Pool()
+        Configuration = pool.get('gru.inbox.configuration')
+        if config is None:
+            config = Configuration(1)
+        if rules is None:
+            rules = cls.search([])
         all_matches = config.rule_mode == 'all'
         lines = []
         spam = False
-        for rule in cls.search([]):
+        for rule in rules:
             matched, reasons = rule.match(request, message)
             if not matched:
                 continue
@@ -229,10 +244,7 @@ class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
         if not lines:
             lines.append(gettext('gru_inbox.msg_rule_none'))
         request.triage_log = '\n'.join(lines)
-        request.save()
-        if spam:
-            Request.do_cancel([request], 'spam')
-        return lines
+        return lines, spam
 
 
 class RuleTag(ModelSQL):

@@ -64,31 +64,43 @@ class Team(DeactivableMixin, ModelSQL, ModelView):
         return 'round_robin'
 
     @classmethod
-    def team_of_antenna(cls, antenna):
+    def team_of_antenna(cls, antenna, batch=None):
         if not antenna:
             return None
+        if batch is not None and antenna.id in batch.teams:
+            return batch.teams[antenna.id]
         teams = cls.search([
                 ('antenna', '=', antenna.id),
                 ('kind', '=', 'antenna'),
                 ], limit=1)
-        return teams[0] if teams else None
+        team = teams[0] if teams else None
+        if batch is not None:
+            batch.teams[antenna.id] = team
+        return team
 
-    def available_members(self, at):
+    def available_members(self, at, batch=None):
         pool = Pool()
         User = pool.get('res.user')
-        return [m for m in sorted(self.members, key=lambda u: u.id)
-            if m.active and User.is_available(m, at)]
+        members = [m for m in sorted(self.members, key=lambda u: u.id)
+            if m.active]
+        if batch is not None:
+            return [m for m in members
+                if User.is_available(m, at, absences=batch.absences(m))]
+        return [m for m in members if User.is_available(m, at)]
 
-    def pick(self, at, strategy=None):
+    def pick(self, at, strategy=None, batch=None):
         "Return the member to assign at datetime at or None"
         strategy = strategy or self.strategy
         if strategy == 'manual':
             return None
-        members = self.available_members(at)
+        members = self.available_members(at, batch=batch)
         if not members:
             return None
         if strategy == 'least_loaded':
             loads = self.open_loads(members)
+            if batch is not None:
+                for user_id, count in batch.pending.items():
+                    loads[user_id] = loads.get(user_id, 0) + count
             return min(members, key=lambda u: (loads.get(u.id, 0), u.id))
         # round robin: the next member after the last assigned
         last = self.last_assigned.id if self.last_assigned else None
@@ -108,45 +120,55 @@ class Team(DeactivableMixin, ModelSQL, ModelView):
         return dict(cursor)
 
     @classmethod
-    def assign(cls, request, at=None, strategy=None):
+    def assign(cls, request, at=None, strategy=None, batch=None):
         """Assign request to a team and an available agent.
 
         The team comes from the triage rules or the antenna; when no agent
         of the antenna's team is available, the request overflows to the
         team of the antenna sharing its manager, then to the mobile team of
-        the information service. The request is not saved."""
+        the information service. The request is not saved.
+        batch (an AssignmentBatch) assigns many requests before they are
+        saved: it caches the teams and absences, counts the requests given
+        to each agent and saves the teams at its end."""
         pool = Pool()
         Configuration = pool.get('gru.inbox.configuration')
-        config = Configuration(1)
+        config = batch.config if batch is not None else Configuration(1)
         at = at or dt.datetime.now()
         strategy = strategy or getattr(request, 'assignment_strategy', None)
         if request.assignee and request.team:
             return request.assignee
         chain = []
         if request.team:
-            chain.append((request.team, 'msg_assignment_team'))
+            team = request.team
+            if batch is not None:
+                team = batch.teams_by_id.setdefault(team.id, team)
+            chain.append((team, 'msg_assignment_team'))
         else:
-            team = cls.team_of_antenna(request.antenna)
+            team = cls.team_of_antenna(request.antenna, batch=batch)
             if team:
                 chain.append((team, 'msg_assignment_team'))
         shared = request.antenna.manager_shared_with \
             if request.antenna else None
         if shared:
-            team = cls.team_of_antenna(shared)
+            team = cls.team_of_antenna(shared, batch=batch)
             if team:
                 chain.append((team, 'msg_assignment_overflow_shared'))
         # antennas that share their manager with this one
         if request.antenna:
             for other in request.antenna.shared_antennas:
-                team = cls.team_of_antenna(other)
+                team = cls.team_of_antenna(other, batch=batch)
                 if team:
                     chain.append((team, 'msg_assignment_overflow_shared'))
         if config.mobile_team:
-            chain.append(
-                (config.mobile_team, 'msg_assignment_overflow_mobile'))
+            team = config.mobile_team
+            if batch is not None:
+                team = batch.teams_by_id.setdefault(team.id, team)
+            chain.append((team, 'msg_assignment_overflow_mobile'))
         seen = set()
         logs = []
         for team, message in chain:
+            if batch is not None:
+                team = batch.teams_by_id.setdefault(team.id, team)
             if team.id in seen:
                 continue
             seen.add(team.id)
@@ -155,12 +177,16 @@ class Team(DeactivableMixin, ModelSQL, ModelView):
                 logs.append(gettext('gru_inbox.msg_assignment_manual',
                         team=team.name))
                 break
-            user = team.pick(at, strategy=strategy)
+            user = team.pick(at, strategy=strategy, batch=batch)
             if user:
                 request.team = team
                 request.assignee = user
                 team.last_assigned = user
-                team.save()
+                if batch is not None:
+                    batch.pending[user.id] = batch.pending.get(user.id, 0) + 1
+                    batch.to_save[team.id] = team
+                else:
+                    team.save()
                 logs.append(gettext('gru_inbox.' + message,
                         team=team.name, user=user.name))
                 break
@@ -226,6 +252,42 @@ class Team(DeactivableMixin, ModelSQL, ModelView):
         return result
 
 
+class AssignmentBatch:
+    """The state shared by the assignment of many requests before they are
+    saved (see Team.assign): teams and absences read once, the requests
+    given to each agent counted, the teams' last assignee saved at the
+    end."""
+
+    def __init__(self, since=None):
+        pool = Pool()
+        Configuration = pool.get('gru.inbox.configuration')
+        self.config = Configuration(1)
+        self.since = since or dt.datetime.now()
+        self.teams = {}
+        self.teams_by_id = {}
+        self.pending = {}
+        self.to_save = {}
+        self._absences = None
+
+    def absences(self, user):
+        "Return the (start, end) of the absences of user"
+        pool = Pool()
+        Absence = pool.get('gru.inbox.absence')
+        if self._absences is None:
+            self._absences = {}
+            for absence in Absence.search([('end', '>', self.since)]):
+                self._absences.setdefault(absence.user.id, []).append(
+                    (absence.start, absence.end))
+        return self._absences.get(user.id, [])
+
+    def save(self):
+        pool = Pool()
+        Team = pool.get('gru.inbox.team')
+        if self.to_save:
+            Team.save(list(self.to_save.values()))
+            self.to_save.clear()
+
+
 class TeamMember(ModelSQL):
     "Team Member"
     __string__ = "Team Member"
@@ -287,8 +349,9 @@ class User(metaclass=PoolMeta):
         return dt.time(17, 30)
 
     @classmethod
-    def is_available(cls, user, at):
-        "Tell if user works at datetime at and is not absent"
+    def is_available(cls, user, at, absences=None):
+        """Tell if user works at datetime at and is not absent.
+        absences: the (start, end) of user's absences when already read"""
         pool = Pool()
         Absence = pool.get('gru.inbox.absence')
         if user.working_days is not None and \
@@ -298,6 +361,8 @@ class User(metaclass=PoolMeta):
             return False
         if user.work_end and at.time() >= user.work_end:
             return False
+        if absences is not None:
+            return not any(start <= at < end for start, end in absences)
         return not Absence.search([
                 ('user', '=', user.id),
                 ('start', '<=', at),

@@ -124,8 +124,14 @@ class Request(metaclass=PoolMeta):
 
     @classmethod
     def _mail_intake(cls, mailbox, parsed, message_values, thread_reason):
-        pool = Pool()
-        Team = pool.get('gru.inbox.team')
+        request = cls.intake(cls._mail_request_values(mailbox, parsed),
+            message=message_values)
+        cls._mail_after_intake(mailbox, [request], [thread_reason])
+        return request
+
+    @classmethod
+    def _mail_request_values(cls, mailbox, parsed):
+        "Return the intake values of the request opened by parsed"
         values = {
             'channel': 'email',
             'received_at': parsed.date or dt.datetime.now(),
@@ -141,23 +147,125 @@ class Request(metaclass=PoolMeta):
             }
         if values['received_at'] > dt.datetime.now() + dt.timedelta(days=1):
             values['received_at'] = dt.datetime.now()
-        request = cls.intake(values, message=message_values)
-        changed = False
-        if thread_reason:
-            request.triage_log = '\n'.join(
-                filter(None, [request.triage_log, thread_reason]))
-            changed = True
-        if not request.antenna and mailbox.antenna:
-            request.antenna = mailbox.antenna
-            request.antenna_reason = gettext(
-                'gru_mail.msg_antenna_from_mailbox',
-                mailbox=mailbox.address)
-            if not request.assignee and request.state != 'cancelled':
-                Team.assign(request, at=request.received_at)
-            changed = True
+        return values
+
+    @classmethod
+    def _mail_after_intake(cls, mailbox, requests, thread_reasons):
+        """Note why a reference was not followed and give the mailbox's
+        default antenna to the requests routed nowhere"""
+        pool = Pool()
+        Team = pool.get('gru.inbox.team')
+        from gru_inbox.team import AssignmentBatch
+        changed = []
+        batch = None
+        for request, thread_reason in zip(requests, thread_reasons):
+            dirty = False
+            if thread_reason:
+                request.triage_log = '\n'.join(
+                    filter(None, [request.triage_log, thread_reason]))
+                dirty = True
+            if not request.antenna and mailbox.antenna:
+                request.antenna = mailbox.antenna
+                request.antenna_reason = gettext(
+                    'gru_mail.msg_antenna_from_mailbox',
+                    mailbox=mailbox.address)
+                if not request.assignee and request.state != 'cancelled':
+                    if batch is None:
+                        batch = AssignmentBatch(since=min(
+                                r.received_at for r in requests))
+                    Team.assign(request, at=request.received_at,
+                        batch=batch)
+                dirty = True
+            if dirty:
+                changed.append(request)
         if changed:
-            request.save()
-        return request
+            cls.save(changed)
+        if batch is not None:
+            batch.save()
+
+    @classmethod
+    def _mail_independent(cls, mailbox, parsed_mails):
+        """Return for each parsed mail whether it opens a new request
+        without depending on any other mail of the list or on the
+        database: not a loop, bounce, auto-reply, duplicate or reply, and
+        not to be attached to an open request. Those can be created
+        together by _mail_create_many; the others go one by one through
+        _mail_ingest, after them."""
+        pool = Pool()
+        Mailbox = pool.get('gru.mail.mailbox')
+        Received = pool.get('gru.mail.received')
+        Message = pool.get('gru.inbox.message')
+        senders = {p.from_address for p in parsed_mails if p.from_address}
+        loops = {m.address for m in Mailbox.search([
+                    ('address', 'in', list(senders)),
+                    ('active', 'in', [True, False]),
+                    ])} if senders else set()
+        keys = [p.key for p in parsed_mails]
+        known_keys = {r.message_key for r in Received.search([
+                    ('message_key', 'in', keys),
+                    ('request', '!=', None),
+                    ('state', 'in', ['processed', 'duplicate']),
+                    ])} if keys else set()
+        ids = {i for p in parsed_mails for i in p.in_reply_to + p.references}
+        known_ids = {m.mail_message_id for m in Message.search([
+                    ('mail_message_id', 'in', list(ids)),
+                    ])} if ids else set()
+        tokens = {t for p in parsed_mails for t in p.tokens}
+        known_tokens = {r.reference for r in cls.search([
+                    ('reference', 'in', list(tokens)),
+                    ])} if tokens else set()
+        attach = mailbox.open_request_policy == 'attach' and mailbox.scheme
+        seen_keys, seen_senders, result = set(), set(), []
+        for parsed in parsed_mails:
+            independent = not (
+                parsed.from_address in loops
+                or parsed.bounce or parsed.auto_reply
+                or parsed.key in known_keys or parsed.key in seen_keys
+                or known_ids.intersection(
+                    parsed.in_reply_to + parsed.references)
+                or known_tokens.intersection(parsed.tokens)
+                or (attach and not parsed.spam and (
+                        parsed.from_address in seen_senders
+                        or cls._mail_open_request(mailbox, parsed))))
+            seen_keys.add(parsed.key)
+            seen_senders.add(parsed.from_address)
+            result.append(independent)
+        return result
+
+    @classmethod
+    def _mail_create_many(cls, mailbox, parsed_mails):
+        """Open one request per parsed mail (all independent, see
+        _mail_independent) together; return their outcomes as values of
+        gru.mail.received"""
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        with Transaction().set_context(company=mailbox.company.id):
+            requests = cls.intake_many([
+                    (cls._mail_request_values(mailbox, parsed),
+                        cls._mail_message_values(mailbox, parsed))
+                    for parsed in parsed_mails])
+            cls._mail_after_intake(mailbox, requests,
+                [None] * len(requests))
+            messages = [r.messages[0] for r in requests]
+            Message._mail_save_attachments_many(messages, parsed_mails)
+            spams = [r for r, p in zip(requests, parsed_mails) if p.spam]
+            if spams:
+                cls.do_cancel(spams, 'spam')
+            outcomes = []
+            for request, message, parsed in zip(
+                    requests, messages, parsed_mails):
+                if parsed.spam:
+                    outcome = 'spam'
+                else:
+                    outcome = 'created'
+                    cls._mail_acknowledge(request, mailbox, parsed)
+                values = {'state': 'processed', 'outcome': outcome,
+                    'request': request, 'message': message}
+                if parsed.oversize:
+                    values['oversize'] = '\n'.join(
+                        '%s (%d bytes)' % o for o in parsed.oversize)
+                outcomes.append(values)
+        return outcomes
 
     @classmethod
     def _mail_message_values(cls, mailbox, parsed):
@@ -443,27 +551,34 @@ class Message(metaclass=PoolMeta):
         return super().copy(messages, default=default)
 
     def _mail_save_attachments(self, parsed):
+        return self._mail_save_attachments_many([self], [parsed])
+
+    @classmethod
+    def _mail_save_attachments_many(cls, messages, parsed_mails):
+        "Store the attachments of each parsed mail on its message"
         pool = Pool()
         Attachment = pool.get('ir.attachment')
-        if not parsed.attachments:
+        to_create = []
+        for message, parsed in zip(messages, parsed_mails):
+            names = set()
+            for attachment in parsed.attachments:
+                name, i = attachment.filename, 1
+                while name in names:
+                    i += 1
+                    stem, dot, ext = attachment.filename.rpartition('.')
+                    name = '%s (%d)%s%s' % (stem or ext, i, dot,
+                        ext if stem else '')
+                names.add(name)
+                to_create.append({
+                        'name': name,
+                        'resource': str(message),
+                        'type': 'data',
+                        'data': attachment.data,
+                        'description': gettext('gru_mail.msg_inline_image')
+                        if attachment.inline else None,
+                        })
+        if not to_create:
             return []
-        names, to_create = set(), []
-        for attachment in parsed.attachments:
-            name, i = attachment.filename, 1
-            while name in names:
-                i += 1
-                stem, dot, ext = attachment.filename.rpartition('.')
-                name = '%s (%d)%s%s' % (stem or ext, i, dot,
-                    ext if stem else '')
-            names.add(name)
-            to_create.append({
-                    'name': name,
-                    'resource': str(self),
-                    'type': 'data',
-                    'data': attachment.data,
-                    'description': gettext('gru_mail.msg_inline_image')
-                    if attachment.inline else None,
-                    })
         return Attachment.create(to_create)
 
     def _mail_subject(self):

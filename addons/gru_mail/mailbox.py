@@ -31,6 +31,7 @@ from trytond.transaction import Transaction
 from .exceptions import MailboxError, MailboxValidationError
 from .imap import CONNECTION_ERRORS, IMAPAdapter
 from .inbox import OUTCOMES
+from .parsing import BackgroundParser, parse_many
 
 logger = logging.getLogger(__name__)
 _EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
@@ -343,7 +344,6 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
     def _fetch(self, adapter, uidvalidity, commit, counts):
         pool = Pool()
         Received = pool.get('gru.mail.received')
-        Message = pool.get('gru.inbox.message')
         if self.last_uidvalidity != uidvalidity:
             if self.last_uidvalidity:
                 logger.warning("mailbox %s: UIDVALIDITY changed from %s to "
@@ -368,15 +368,37 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
         # a crash after the commit left these on the server: finish them
         self._server_action(adapter, known)
         new = [u for u in uids if u not in known]
-        for batch in _chunks(new, BATCH):
-            raws = adapter.fetch(batch)
-            done = {}
-            for uid in batch:
-                raw = raws.get(uid)
-                if raw is not None:
-                    done[uid] = self.ingest(uidvalidity, uid, raw)
-            if not done:
-                continue
+        batches = list(_chunks(new, BATCH))
+        workers = config.getint('gru_mail', 'parse_workers', default=1) \
+            if len(batches) > 2 else 0
+        max_size = self.max_attachment_size * 1024
+        with BackgroundParser(workers) as parser:
+
+            def prefetch(batch):
+                raws = adapter.fetch(batch)
+                messages = [(uid, raws[uid]) for uid in batch
+                    if raws.get(uid) is not None]
+                return messages, parser.submit(
+                    [raw for _, raw in messages], max_size)
+            following = prefetch(batches[0]) if batches else None
+            for i in range(len(batches)):
+                messages, parsed = following
+                parsed = parsed()
+                # fetch and parse the next batch while this one is stored
+                if i + 1 < len(batches):
+                    following = prefetch(batches[i + 1])
+                done = self.ingest_many(uidvalidity, messages,
+                    parsed=parsed)
+                if not self._commit_batch(adapter, done, commit, counts):
+                    return
+
+    def _commit_batch(self, adapter, done, commit, counts):
+        """Commit the ingested batch, then move its messages on the server
+        and send the mail it queued. Return False when the commit failed
+        (the batch will be fetched again)."""
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        if done:
             # one commit for the batch, then only the server is changed: a
             # crash before the commit leaves the messages in the folder
             self.last_uid = max([self.last_uid or 0] + list(done))
@@ -387,7 +409,7 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
                 logger.error("mailbox %s: commit failed, the batch will be "
                     "fetched again", self.address, exc_info=True)
                 Transaction().rollback()
-                return
+                return False
             for state in done.values():
                 counts[state] = counts.get(state, 0) + 1
             self._server_action(adapter, done)
@@ -398,6 +420,7 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
             if pending:
                 Message.send_mails(pending)
                 commit()
+        return True
 
     def _server_action(self, adapter, states):
         "Move (or flag) the messages already committed"
@@ -412,6 +435,26 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
                 adapter.move(uids, folder)
             else:
                 adapter.mark_seen(uids)
+
+    def ingest_many(self, uidvalidity, messages, parsed=None):
+        """Ingest messages, a list of (uid, raw), not committed; return
+        the received state by uid. parsed: the result of parse_many for
+        the raws when already parsed.
+        The messages that each open a new request on their own are
+        ingested together (Received.ingest_many); the others, and all of
+        them when that fails, one by one in UID order."""
+        pool = Pool()
+        Received = pool.get('gru.mail.received')
+        try:
+            done, rest = Received.ingest_many(self, uidvalidity, messages,
+                parsed=parsed)
+        except Exception as error:
+            logger.info("mailbox %s: batch of %d messages ingested one by "
+                "one: %s", self.address, len(messages), error, exc_info=True)
+            done, rest = {}, messages
+        for uid, raw in rest:
+            done[uid] = self.ingest(uidvalidity, uid, raw)
+        return done
 
     def ingest(self, uidvalidity, uid, raw):
         """Ingest one message (not committed); return the received state.
@@ -529,21 +572,95 @@ class Received(ModelSQL, ModelView):
         return cls._in_savepoint(mailbox, run)
 
     @classmethod
-    def _in_savepoint(cls, mailbox, func):
+    def ingest_many(cls, mailbox, uidvalidity, messages, parsed=None):
+        """Store and process together, inside a savepoint, the messages
+        (list of (uid, raw)) that each open a new request depending on no
+        other one and whose first matching inbound rule is the GRU action.
+        Return ({uid: state} of those, [(uid, raw)] of the others).
+        Raise the error when it fails (everything it wrote is undone)."""
+        pool = Pool()
+        Email = pool.get('inbound.email')
+        Request = pool.get('gru.inbox.request')
+        action = 'gru.inbox.request|from_inbound_email'
+        rules = list(mailbox.inbox.rules)
+        candidates, rest = [], []
+        if parsed is None:
+            parsed = parse_many([raw for _, raw in messages],
+                max_attachment_size=mailbox.max_attachment_size * 1024)
+        for (uid, raw), parsed_mail in zip(messages, parsed):
+            email_ = Email(inbox=mailbox.inbox, data=raw, data_type='raw')
+            rule = next(
+                (r for r in rules if r.match(email_.as_dict())), None)
+            if rule is None or rule.action != action \
+                    or isinstance(parsed_mail, Exception):
+                rest.append((uid, raw))
+                continue
+            candidates.append((uid, raw, email_, rule, parsed_mail))
+        if not candidates:
+            return {}, rest
+        independent = Request._mail_independent(
+            mailbox, [c[-1] for c in candidates])
+        fast = []
+        for candidate, ok in zip(candidates, independent):
+            if ok:
+                fast.append(candidate)
+            else:
+                rest.append(candidate[:2])
+        rest.sort(key=lambda m: m[0])
+        if not fast:
+            return {}, rest
+
+        def run():
+            outcomes = Request._mail_create_many(
+                mailbox, [c[-1] for c in fast])
+            emails = []
+            for (_, _, email_, rule, _), outcome in zip(fast, outcomes):
+                email_.rule = rule
+                email_.result = outcome['request']
+                emails.append(email_)
+            Email.save(emails)
+            now = dt.datetime.now()
+            vlist = []
+            for (uid, raw, email_, rule, parsed), outcome in zip(
+                    fast, outcomes):
+                values = {
+                    'mailbox': mailbox.id,
+                    'uidvalidity': uidvalidity,
+                    'uid': uid,
+                    'message_key': parsed.key[:250],
+                    'message_id': parsed.message_id,
+                    'inbound_email': email_.id,
+                    'subject': (parsed.subject or '')[:250],
+                    'from_address': ('%s <%s>' % (
+                            parsed.from_name, parsed.from_address)
+                        if parsed.from_name and parsed.from_address
+                        else parsed.from_address or parsed.from_name
+                        )[:250],
+                    'date': now,
+                    }
+                for name, value in outcome.items():
+                    values[name] = getattr(value, 'id', value)
+                vlist.append(values)
+            return {r.uid: r.state for r in cls.create(vlist)}
+        done = cls._in_savepoint(mailbox, run, name='gru_mail_batch')
+        return done, rest
+
+    @classmethod
+    def _in_savepoint(cls, mailbox, func, name='gru_mail_ingest'):
         "Run func; on error undo all it wrote and raise"
         transaction = Transaction()
         cursor = transaction.connection.cursor()
-        cursor.execute('SAVEPOINT gru_mail_ingest')
+        cursor.execute('SAVEPOINT %s' % name)
         try:
             with transaction.set_context(company=mailbox.company.id):
                 result = func()
         except Exception:
-            cursor.execute('ROLLBACK TO SAVEPOINT gru_mail_ingest')
+            cursor.execute('ROLLBACK TO SAVEPOINT %s' % name)
             for cache in transaction.cache.values():
                 cache.clear()
             raise
         else:
-            cursor.execute('RELEASE SAVEPOINT gru_mail_ingest')
+            cursor.execute('RELEASE SAVEPOINT %s' % name)
         return result
 
     @classmethod

@@ -8,11 +8,13 @@ iter_parts); the raw payload is only read to repair a broken charset.
 """
 import datetime as dt
 import email
+import functools
 import hashlib
 import html
 import mimetypes
 import re
 from dataclasses import dataclass, field
+from email.headerregistry import HeaderRegistry
 from email.policy import default as policy_default
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
@@ -38,6 +40,21 @@ QUOTE_HEADERS = [
 FALLBACK_CHARSETS = ['utf-8', 'cp1252', 'latin-1']
 AUTO_PRECEDENCE = {'bulk', 'junk', 'list', 'auto_reply'}
 TNEF_TYPES = {'application/ms-tnef', 'application/vnd.ms-tnef'}
+
+
+class _CachingHeaderRegistry(HeaderRegistry):
+    """The header registry of email.policy.default that remembers the
+    headers it parsed: the email package parses a header again at each
+    look-up (Content-Type a dozen times per message). Parsed headers are
+    immutable strings, so they can be shared."""
+
+    @functools.lru_cache(maxsize=4096)
+    def __call__(self, name, value):
+        return super().__call__(name, value)
+
+
+# email.policy.default with the caching registry
+POLICY = policy_default.clone(header_factory=_CachingHeaderRegistry())
 
 
 @dataclass
@@ -274,7 +291,7 @@ def _parse_bounce(message, parsed):
                 original = part.get_content()
             else:
                 original = email.message_from_string(
-                    decode_text(part), policy=policy_default)
+                    decode_text(part), policy=POLICY)
             for name in ['Message-ID']:
                 parsed.bounced_message_ids.extend(
                     _message_ids(_header(original, name)))
@@ -323,7 +340,7 @@ def parse(raw, max_attachment_size=None):
     message only."""
     if isinstance(raw, str):
         raw = raw.encode('utf-8', 'surrogateescape')
-    message = email.message_from_bytes(raw, policy=policy_default)
+    message = email.message_from_bytes(raw, policy=POLICY)
     parsed = ParsedMail()
     parsed.key = _header(message, 'Message-ID') and _message_ids(
         _header(message, 'Message-ID'))[:1]
@@ -492,3 +509,88 @@ def strip_token(subject):
     subject = re.sub(r'^\s*((re|tr|fwd?|aw)\s*:\s*)+', '', subject.strip(),
         flags=re.IGNORECASE)
     return ' '.join(subject.split())
+
+
+def parse_many(raws, max_attachment_size=None):
+    """Return the ParsedMail of each raw, or the exception that parsing it
+    raised (run in the parser process of the gateway)"""
+    result = []
+    for raw in raws:
+        try:
+            result.append(parse(raw, max_attachment_size=max_attachment_size))
+        except Exception as error:
+            result.append(error)
+    return result
+
+
+class BackgroundParser:
+    """Parse the batches of mail in a child process while the gateway
+    stores the previous batch: parsing takes about a third of the
+    ingestion. One batch at a time is in the child: read the result of a
+    batch before submitting the next one. Used as a context manager; with
+    workers=0, or when the child fails, it parses in this process."""
+
+    def __init__(self, workers=1):
+        self.workers = workers
+        self._child = None
+
+    def __enter__(self):
+        if self.workers > 0:
+            import subprocess
+            import sys
+            try:
+                self._child = subprocess.Popen([sys.executable, '-c',
+                        'from gru_mail.parsing import _serve; _serve()'],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            except OSError:
+                self._child = None
+        return self
+
+    def __exit__(self, *exc):
+        child, self._child = self._child, None
+        if child is not None:
+            try:
+                child.stdin.close()
+                child.wait(timeout=10)
+            except Exception:
+                child.kill()
+                child.wait()
+
+    def submit(self, raws, max_attachment_size=None):
+        """Start parsing raws; return a callable giving the list of
+        parse_many"""
+        import pickle
+        if self._child is not None:
+            try:
+                pickle.dump((raws, max_attachment_size), self._child.stdin,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+                self._child.stdin.flush()
+            except Exception:
+                self.__exit__()
+        child = self._child
+        if child is None:
+            return lambda: parse_many(raws, max_attachment_size)
+
+        def result():
+            try:
+                return pickle.load(child.stdout)
+            except Exception:
+                # the child died: parse here from now on
+                self.__exit__()
+                return parse_many(raws, max_attachment_size)
+        return result
+
+
+def _serve():
+    "The loop of the parser process: pickled jobs in, results out"
+    import pickle
+    import sys
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            raws, max_attachment_size = pickle.load(stdin)
+        except EOFError:
+            return
+        pickle.dump(parse_many(raws, max_attachment_size), stdout,
+            protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.flush()

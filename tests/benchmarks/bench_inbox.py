@@ -4,32 +4,43 @@ requests and 3,000,000 messages.
 
 Creates the database gru_bench_inbox (trytond-admin, module gru_inbox and
 its dependencies), creates the company, 19 antennas and the central
-service, an information officer of one antenna and 8 schemes through the
-ORM, then fills 200,000 usagers, the requests (24 months, the channels,
-antennas and states of a real inbox: the older closed, about 5% open) and
-3 messages per request through COPY. It then times, over --runs runs each,
-as the officer (record rules applied) and prints p50/p95 in milliseconds
-with the targets:
+service, an information officer of one antenna, a DARRU supervisor and 8
+schemes through the ORM, then fills 200,000 usagers, the requests (24
+months, the channels, antennas and states of a real inbox: the older
+closed, about 5% open) and 3 messages per request through COPY. It then
+times, over --runs runs each, with the access rules checked as for a call
+of the client, and prints p50/p95 in milliseconds with the targets:
 
-* the first page (50) of the open requests of the officer's antenna, the
-  oldest first (received_at ascending: the overdue first), read as the list
-  shows them: 150 ms;
-* a usager's timeline (gru.inbox.timeline, 50 latest messages): 100 ms;
-* the monthly volumes by channel and antenna over the last 12 months, by
-  gru.inbox.request.volume and by the grouped SQL query: 1 s.
+* as the officer, the first page (50) of the open requests of the
+  officer's antenna, the oldest first (received_at ascending: the overdue
+  first), read as the list shows them: 150 ms;
+* as the officer, a usager's timeline (gru.inbox.timeline, 50 latest
+  messages): 100 ms;
+* as the supervisor, the volume graphs of GRU > Inbox > Reporting opened
+  as sao does (the action's context and order, the defaults of the
+  context form: the last 12 months; search then read by batches of the
+  fields of the graph view, each call in its own transaction): the monthly
+  volumes by channel (of all antennas, and of one antenna chosen in the
+  context form), the volumes by antenna, by channel and by scheme: 1 s
+  each;
+* the same monthly volumes by channel and antenna by one grouped SQL query
+  (the reference): 1 s.
 
 Usage: .venv/bin/python tests/benchmarks/bench_inbox.py
-    [--requests 1000000] [--runs 50] [--recreate]
+    [--requests 1000000] [--runs 50] [--recreate] [--update]
 Environment: GRU_BENCH_POSTGRESQL_URI (default postgresql://127.0.0.1:5432/).
 A database already filled with as many requests is reused (--recreate drops
-it).
+it, --update updates its module gru_inbox first, after a change of the
+code).
 """
 import argparse
 import datetime as dt
 import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 import support
@@ -39,8 +50,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 DATABASE = 'gru_bench_inbox'
 URI = os.environ.get(
     'GRU_BENCH_POSTGRESQL_URI', 'postgresql://127.0.0.1:5432/')
+# the graphs of volumes as sao opens them: (name, action, context form)
+GRAPHS = [
+    ('graph: month x channel', 'act_request_graph_month', {}),
+    ('graph: month x channel, AMI', 'act_request_graph_month',
+        {'antenna': 'AMI'}),
+    ('graph: antenna', 'act_request_graph_antenna', {}),
+    ('graph: channel', 'act_request_graph_channel', {}),
+    ('graph: scheme', 'act_request_graph_scheme', {}),
+    ]
 TARGETS = {'open requests of my antenna': 150, 'usager timeline': 100,
-    'monthly volumes (model)': 1000, 'monthly volumes (SQL)': 1000}
+    'monthly volumes (SQL)': 1000}
+TARGETS.update((name, 1000) for name, _, _ in GRAPHS)
+# sao's search limit and the most fields it reads at once
+SAO_LIMIT = 1000
 ANTENNAS = ['AMI', 'MDD', 'CAM', 'VAL', 'SAT', 'ABB', 'HAZ', 'CAL', 'CLE',
     'GRA', 'VDO', 'STQ', 'LAO', 'ARR', 'BMN', 'SOI', 'CHT', 'FRE', 'MTR']
 WEIGHTS = [30, 11, 16, 57, 30, 16, 33, 40, 40, 17, 25, 18, 10, 18, 65, 11,
@@ -65,6 +88,17 @@ def create_database(recreate):
         URI, DATABASE, 'gru_inbox', recreate=recreate, log=log)
 
 
+def update_module():
+    log('updating gru_inbox in %s' % DATABASE)
+    env = dict(os.environ, TRYTOND_DATABASE__URI=URI)
+    with tempfile.NamedTemporaryFile('w', suffix='.pass') as passfile:
+        passfile.write('bench')
+        passfile.flush()
+        env['TRYTONPASSFILE'] = passfile.name
+        subprocess.run([os.path.join(support.VENV_BIN, 'trytond-admin'),
+                '-d', DATABASE, '-u', 'gru_inbox'], check=True, env=env)
+
+
 def start_pool():
     os.environ['TRYTOND_DATABASE__URI'] = URI
     from trytond.pool import Pool
@@ -77,8 +111,9 @@ def start_pool():
 
 
 def setup_orm(pool):
-    """Create (once) the company, antennas, schemes and the officer; return
-    (company id, {code: antenna id}, [scheme ids], officer id)"""
+    """Create (once) the company, antennas, schemes, the officer and the
+    supervisor; return (company id, {code: antenna id}, [scheme ids],
+    officer id, supervisor id)"""
     from decimal import Decimal
 
     from trytond.transaction import Transaction
@@ -128,8 +163,17 @@ def setup_orm(pool):
                                         'group_information_officer')])],
                         'gru_antennas': [('add', [antennas['AMI']])],
                         }])
+        supervisors = User.search([('login', '=', 'bench.supervisor')])
+        if not supervisors:
+            supervisors = User.create([{
+                        'login': 'bench.supervisor', 'name': "Supervisor",
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'groups': [('add', [ModelData.get_id('gru_inbox',
+                                        'group_supervisor')])],
+                        }])
         result = (company.id, antennas, [s.id for s in schemes],
-            officers[0].id)
+            officers[0].id, supervisors[0].id)
         transaction.commit()
     return result
 
@@ -213,8 +257,10 @@ def fill(count, company, antennas, schemes):
                                 0, now))
         conn.execute("SELECT setval('gru_inbox_request_id_seq', %s)",
             (first + count,))
-        log('analysing')
-        conn.execute('ANALYZE')
+        # as autovacuum does later: the statistics, and the visibility map
+        # that lets PostgreSQL read only an index
+        log('vacuuming')
+        conn.execute('VACUUM ANALYZE')
         log('filled in %.0f s' % (time.monotonic() - start))
 
 
@@ -234,15 +280,73 @@ def timed(function, runs, warm=True):
     return durations
 
 
-def measure(pool, company, antennas, officer, runs):
-    from trytond.transaction import Transaction
+def open_graph(pool, user, action_id, form):
+    """Return what sao has once it opened the action as user: (model
+    name, context, order, fields to read, size of a read): the user's
+    context with the action's, the defaults of the context form (then the
+    values of form) and the fields of the first view (the graph)"""
+    from trytond.pyson import PYSONDecoder
+    from trytond.transaction import Transaction, check_access
+    with Transaction().start(DATABASE, user, readonly=True):
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        ActWindow = pool.get('ir.action.act_window')
+        with check_access():
+            context = User.get_preferences(context_only=True)
+        with Transaction().set_context(context), check_access():
+            action, = ActWindow.search([('id', '=',
+                        ModelData.get_id('gru_inbox', action_id))])
+            decoder = PYSONDecoder(context)
+            context.update(decoder.decode(action.pyson_context or '{}'))
+            order = decoder.decode(action.pyson_order or '[]') or None
+            view = sorted(action.act_window_views,
+                key=lambda v: v.sequence)[0].view
+            Model = pool.get(action.res_model)
+            ContextModel = pool.get(action.context_model)
+        with Transaction().set_context(context), check_access():
+            fields = Model.fields_view_get(view.id, view.type)['fields']
+            context_fields = ContextModel.fields_view_get(
+                view_type='form')['fields']
+            context.update(ContextModel.default_get(list(context_fields)))
+            context.update(form)
+    fnames = list(fields)
+    for name in fields:
+        if fields[name]['type'] in {'many2one', 'one2one', 'reference'}:
+            fnames.append(name + '.rec_name')
+    fnames += ['rec_name', '_timestamp', '_write', '_delete']
+    size = SAO_LIMIT // min(len(fnames), 10)
+    return action.res_model, context, order, fnames, size
+
+
+def graph_calls(pool, user, model, context, order, fnames, size):
+    """Call the model as sao does for a graph: a search then reads of
+    the records by batches, each call in its own transaction; return the
+    rows read"""
+    from trytond.transaction import Transaction, check_access
+    Model = pool.get(model)
+
+    def call(function, *args):
+        with Transaction().start(DATABASE, user, readonly=True,
+                context=context), check_access():
+            return function(*args)
+    ids = call(lambda: [r.id for r in Model.search(
+                    [], 0, SAO_LIMIT, order)])
+    if len(ids) == SAO_LIMIT:
+        call(Model.search_count, [], 0, SAO_LIMIT * 100)
+    rows = []
+    for i in range(0, len(ids), size):
+        rows.extend(call(Model.read, ids[i:i + size], fnames))
+    return rows
+
+
+def measure(pool, company, antennas, officer, supervisor, runs):
+    from trytond.transaction import Transaction, check_access
     results = {}
     rng = random.Random(7)
     with Transaction().start(DATABASE, officer, readonly=True,
-            context={'company': company}):
+            context={'company': company}), check_access():
         Request = pool.get('gru.inbox.request')
         Timeline = pool.get('gru.inbox.timeline')
-        Volume = pool.get('gru.inbox.request.volume')
         User = pool.get('res.user')
         mine = sorted(User.get_gru_antennas())
         columns = ['reference', 'received_at', 'channel', 'priority',
@@ -275,33 +379,44 @@ def measure(pool, company, antennas, officer, runs):
             assert lines
         results['usager timeline'] = timed(timeline, runs)
 
-    today = dt.date.today()
-    first = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
-    months = []
-    day = first
-    while day <= today:
-        months.append(day.strftime('%Y-%m'))
-        day = (day + dt.timedelta(days=32)).replace(day=1)
-    with Transaction().start(DATABASE, 0, readonly=True,
-            context={'company': company}):
-        Request = pool.get('gru.inbox.request')
-        Volume = pool.get('gru.inbox.request.volume')
-
-        def volumes_model():
-            rows = Volume.search_read([('month', 'in', months)],
-                fields_names=['month', 'channel', 'antenna', 'count'])
-            assert rows
-        # reads every grouped row through the ORM: a few runs only
-        results['monthly volumes (model)'] = timed(volumes_model, 3,
-            warm=False)
-
+    # the volume graphs as the supervisor opens them in sao
+    with Transaction().start(DATABASE, 0, readonly=True):
         cursor = Transaction().connection.cursor()
-        start = dt.datetime.combine(first, dt.time.min)
+        Volume = pool.get('gru.inbox.request.volume')
+        start, end = Volume.last_twelve_months()
+        start = dt.datetime.combine(start, dt.time.min)
+        end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)
+        cursor.execute('SELECT COUNT(*) FROM gru_inbox_request '
+            'WHERE received_at >= %s AND received_at < %s', (start, end))
+        total, = cursor.fetchone()
+    for name, action, form in GRAPHS:
+        form = {k: antennas[v] if k == 'antenna' else v
+            for k, v in form.items()}
+        client = open_graph(pool, supervisor, action, form)
+        rows = graph_calls(pool, supervisor, *client)
+        # the graph shows every request of the year, once
+        counted = sum(r['count'] if 'count' in r
+            else sum(v for k, v in r.items() if k.startswith('count_'))
+            for r in rows)
+        if 'antenna' in form:
+            assert 0 < counted < total, (name, counted, total)
+        else:
+            assert counted == total, (name, counted, total)
+        log('%s: %d rows of %s, %d requests' % (
+                name, len(rows), ', '.join(client[3]), counted))
+        results[name] = timed(lambda: graph_calls(pool, supervisor, *client),
+            runs)
+
+    # the reference: the monthly volumes by channel and antenna in one
+    # grouped SQL query
+    with Transaction().start(DATABASE, 0, readonly=True):
+        cursor = Transaction().connection.cursor()
 
         def volumes_sql():
             cursor.execute('SELECT DATE_TRUNC(\'month\', received_at), '
                 'channel, antenna, COUNT(*) FROM gru_inbox_request '
-                'WHERE received_at >= %s GROUP BY 1, 2, 3', (start,))
+                'WHERE received_at >= %s AND received_at < %s '
+                'GROUP BY 1, 2, 3', (start, end))
             assert cursor.fetchall()
         results['monthly volumes (SQL)'] = timed(volumes_sql, runs)
     return results
@@ -312,13 +427,18 @@ def main():
     parser.add_argument('--requests', type=int, default=1000000)
     parser.add_argument('--runs', type=int, default=50)
     parser.add_argument('--recreate', action='store_true')
+    parser.add_argument('--update', action='store_true',
+        help="update the module gru_inbox of the database reused")
     args = parser.parse_args()
     begin = time.monotonic()
-    create_database(args.recreate)
+    created = create_database(args.recreate)
+    if args.update and not created:
+        update_module()
     pool = start_pool()
-    company, antennas, schemes, officer = setup_orm(pool)
+    company, antennas, schemes, officer, supervisor = setup_orm(pool)
     fill(args.requests, company, antennas, schemes)
-    results = measure(pool, company, antennas, officer, args.runs)
+    results = measure(pool, company, antennas, officer, supervisor,
+        args.runs)
     print()
     print('%d requests, %d messages, PostgreSQL' % (
             args.requests, args.requests * MESSAGES_PER_REQUEST))

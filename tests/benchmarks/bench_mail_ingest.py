@@ -14,7 +14,7 @@ their ratio and the peak memory (max RSS) of the process.
 Targets: >= 100 messages/s, >= 25% of the raw rate, < 500 MB.
 
 Usage: .venv/bin/python tests/benchmarks/bench_mail_ingest.py
-    [--messages 10000] [--keep]
+    [--messages 10000] [--keep] [--profile FILE]
 Environment: GRU_BENCH_POSTGRESQL_URI (default postgresql://127.0.0.1:5432/).
 The database gru_bench_mail is created with trytond-admin (module gru_mail)
 and dropped at the end unless --keep.
@@ -133,7 +133,7 @@ def raw_fetch_rate(dovecot):
     return len(uids) / elapsed
 
 
-def ingest(dovecot, count):
+def ingest(dovecot, count, profile=None):
     os.environ['TRYTOND_DATABASE__URI'] = URI
     os.environ.setdefault('TRYTOND_EMAIL__URI', 'smtp://127.0.0.1:1')
     from trytond.modules.company.tests import create_company, set_company
@@ -166,13 +166,26 @@ def ingest(dovecot, count):
     with Transaction().start(DATABASE, 0,
             context={'company': company_id}) as transaction:
         Mailbox = pool.get('gru.mail.mailbox')
+        profiler = None
+        if profile:
+            import cProfile
+            profiler = cProfile.Profile()
+            profiler.enable()
         start = time.monotonic()
+        cpu = time.process_time()
         counts = Mailbox(mailbox_id).fetch(commit=transaction.commit)
         elapsed = time.monotonic() - start
+        cpu = time.process_time() - cpu
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+            log('profile written to %s' % profile)
     with Transaction().start(DATABASE, 0, readonly=True):
         Request = pool.get('gru.inbox.request')
         requests = Request.search_count([])
-    log('ingested: %s, %d requests in %.1f s' % (counts, requests, elapsed))
+    log('ingested: %s, %d requests in %.1f s (%.1f ms of CPU per message '
+        'in this process, PostgreSQL and Dovecot apart)' % (
+            counts, requests, elapsed, 1000 * cpu / max(requests, 1)))
     if requests != count:
         log('WARNING: %d requests for %d messages' % (requests, count))
     return requests / elapsed
@@ -182,6 +195,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--messages', type=int, default=10000)
     parser.add_argument('--keep', action='store_true')
+    parser.add_argument('--profile', metavar='FILE',
+        help="write a cProfile of the ingestion to FILE")
     args = parser.parse_args()
     from tests.mail.servers import Dovecot
     rng = random.Random(2026)
@@ -190,7 +205,7 @@ def main():
     try:
         append_all(dovecot, args.messages, rng)
         raw = raw_fetch_rate(dovecot)
-        rate = ingest(dovecot, args.messages)
+        rate = ingest(dovecot, args.messages, profile=args.profile)
         processed = dovecot.count(ADDRESS, 'GRU/Processed')
     finally:
         dovecot.stop()

@@ -91,3 +91,59 @@ class MailCrashTestCase(unittest.TestCase):
         self.assertEqual(self.dovecot.count(self.address), 0)
         self.assertEqual(
             self.dovecot.count(self.address, 'GRU/Processed'), sent)
+
+    def test_kill_during_pipelined_fetch(self):
+        "A kill -9 while a parser process works ahead: exact counts"
+        before, = self.database.query('SELECT COUNT(*) FROM gru_mail_received')
+        before = before[0]
+        # enough mail for the fetch to parse ahead in a child process
+        total = 400
+        self.send(total, 10000)
+        process = self.gateway()
+        ready = process.stdout.readline()
+        self.assertTrue(ready.startswith('ready'), ready)
+        deadline = time.monotonic() + 120
+        count = before
+        while count < before + 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            count = self.database.query(
+                'SELECT COUNT(*) FROM gru_mail_received')[0][0]
+        self.assertIsNone(process.poll(), "the gateway ended too soon")
+        parsers = parser_processes()
+        self.assertTrue(parsers, "no parser process while fetching")
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(30)
+        process.stdout.close()
+        # the parser process ends with its gateway
+        deadline = time.monotonic() + 20
+        while parsers & parser_processes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(parsers & parser_processes())
+        process = self.gateway()
+        output, _ = process.communicate(timeout=300)
+        self.assertEqual(process.returncode, 0, output)
+        received, = self.database.query(
+            'SELECT COUNT(*), COUNT(DISTINCT message_key) '
+            'FROM gru_mail_received')
+        self.assertEqual(received, (before + total, before + total))
+        requests, = self.database.query(
+            "SELECT COUNT(*) FROM gru_inbox_request "
+            "WHERE subject LIKE 'Demande 1____'")
+        self.assertEqual(requests, (total,))
+        self.assertEqual(self.dovecot.count(self.address), 0)
+
+
+def parser_processes():
+    "Return the pids of the running parser processes of the gateway"
+    pids = set()
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            with open('/proc/%s/cmdline' % pid, 'rb') as fp:
+                cmdline = fp.read()
+        except OSError:
+            continue
+        if b'gru_mail.parsing import _serve' in cmdline:
+            pids.add(int(pid))
+    return pids

@@ -175,13 +175,14 @@ class MailLoopTestCase(unittest.TestCase):
                 mail = make_mail('other@example.org', mailbox.address,
                     "Message %d" % i, "Texte %d" % i)
                 self.dovecot.append(mailbox.address, mail.as_bytes())
-            original = Request._mail_intake.__func__
+            original = Request._mail_request_values.__func__
 
-            def failing(cls, mailbox, parsed, values, reason):
+            # the batch of three fails, then each is ingested on its own
+            def failing(cls, mailbox, parsed):
                 if parsed.subject == "Message 1":
                     raise ValueError("database refused the request")
-                return original(cls, mailbox, parsed, values, reason)
-            with mock.patch.object(Request, '_mail_intake',
+                return original(cls, mailbox, parsed)
+            with mock.patch.object(Request, '_mail_request_values',
                     classmethod(failing)):
                 counts = self.fetch(mailbox)
             self.assertEqual(counts, {'processed': 2, 'quarantined': 1})

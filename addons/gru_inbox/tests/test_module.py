@@ -5,13 +5,16 @@ import io
 import re
 import zipfile
 
+from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 from gru_inbox.exceptions import IntakeError, RequestError
 from gru_inbox.export import requests_xlsx
+from gru_inbox.reporting import DIMENSIONS
 from gru_territory.tests.test_module import setup_fixture_plan
 
 MONDAY = dt.datetime(2026, 11, 23, 10, 0)
@@ -398,6 +401,219 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
             # the grand total is the number of requests
             self.assertIn('<v>5</v>', sheet2)
             self.assertIn('Total', strings)
+
+    def setup_volumes(self):
+        """Requests of AMI and STQ by channel and scheme over 14 months;
+        return (data of setup_inbox, the requests)"""
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Date = pool.get('ir.date')
+        Scheme = pool.get('gru.scheme')
+        Theme = pool.get('gru.scheme.theme')
+        Directorate = pool.get('gru.scheme.directorate')
+        data = self.setup_inbox()
+        theme, = Theme.create([{'name': "Mobilité", 'code': 'MOB'}])
+        directorate, = Directorate.create([{'name': "DTM", 'code': 'DTM'}])
+        data['schemes'] = Scheme.create([{
+                    'code': code, 'name': code, 'theme': theme.id,
+                    'directorate': directorate.id,
+                    } for code in ['PASS', 'AIDE']])
+        today = Date.today()
+
+        def months_ago(n, day=1):
+            year, month = divmod(today.year * 12 + today.month - 1 - n, 12)
+            return dt.datetime(year, month + 1, day, 9, 30)
+        dates = [
+            dt.datetime.combine(today, dt.time.min),
+            months_ago(1, 28), months_ago(1, 1),
+            months_ago(11, 1),  # the first day of the default period
+            months_ago(12, 28),  # just before
+            months_ago(13, 5),
+            ]
+        channels = ['email', 'phone', 'phone', 'letter', 'counter']
+        values = []
+        for i, date in enumerate(dates):
+            for j in range(i + 2):
+                values.append({
+                        'channel': channels[(i + j) % len(channels)],
+                        'received_at': date + dt.timedelta(minutes=j),
+                        'subject': "Demande %d-%d" % (i, j),
+                        'antenna': (data['ami'] if j % 3 else data['stq']).id,
+                        'scheme': data['schemes'][j % 2].id if j % 4 else None,
+                        })
+        return data, Request.create(values)
+
+    def volumes(self, dimensions, **context):
+        "Return the volumes as the client reads them: search then read"
+        Volume = Pool().get('gru.inbox.request.volume')
+        names = DIMENSIONS + ['count'] + [
+            n for n, _ in Volume.channel_counts()]
+        with Transaction().set_context(
+                gru_volume_dimensions=dimensions, **context):
+            volumes = Volume.search([])
+            rows = Volume.read([v.id for v in volumes], names)
+            # the ids found are read back, and unique
+            self.assertEqual(sorted(r['id'] for r in rows),
+                sorted({v.id for v in volumes}))
+            return rows
+
+    def expected(self, requests, dimensions, start=None, end=None):
+        "Count the requests received from start to end by dimensions"
+        def key(request):
+            values = {
+                'month': request.received_at.strftime('%Y-%m'),
+                'channel': request.channel,
+                'antenna': request.antenna.id if request.antenna else None,
+                'scheme': request.scheme.id if request.scheme else None,
+                'state': request.state,
+                }
+            return tuple(values[d] for d in dimensions)
+        counts = {}
+        for request in requests:
+            day = request.received_at.date()
+            if (start and day < start) or (end and day > end):
+                continue
+            counts.setdefault(key(request), {}).setdefault(
+                request.channel, 0)
+            counts[key(request)][request.channel] += 1
+        return counts
+
+    def assert_volumes(self, rows, expected, dimensions):
+        "Check the rows count the expected requests by dimension"
+        counts = {}
+        for row in rows:
+            key = tuple(row[d] for d in dimensions)
+            self.assertNotIn(key, counts)
+            by_channel = {n[len('count_'):]: row[n]
+                for n in row if n.startswith('count_') and row[n]}
+            self.assertEqual(sum(by_channel.values()), row['count'])
+            counts[key] = by_channel
+            for name in set(DIMENSIONS) - set(dimensions):
+                self.assertIsNone(row[name])
+        self.assertEqual(counts, expected)
+
+    @with_transaction()
+    def test_volumes(self):
+        "The volumes count the requests of the period by dimension"
+        pool = Pool()
+        Volume = pool.get('gru.inbox.request.volume')
+        Context = pool.get('gru.inbox.request.volume.context')
+        company = create_company()
+        with set_company(company):
+            data, requests = self.setup_volumes()
+            start, end = Volume.last_twelve_months()
+            self.assertEqual(start.day, 1)
+            self.assertEqual(end, pool.get('ir.date').today())
+            self.assertEqual((end.year * 12 + end.month)
+                - (start.year * 12 + start.month), 11)
+            self.assertEqual(Context.default_get(['from_date', 'to_date']),
+                {'from_date': start, 'to_date': end})
+
+            # the default period: 12 months, the older requests left out
+            for dimensions in [['month'], ['channel'], ['antenna'],
+                    ['scheme'], ['month', 'channel', 'antenna'], DIMENSIONS]:
+                self.assert_volumes(self.volumes(dimensions),
+                    self.expected(requests, dimensions, start, end),
+                    dimensions)
+            in_period = [r for r in requests
+                if start <= r.received_at.date() <= end]
+            rows = self.volumes(['month'])
+            self.assertEqual(len(rows), 3)
+            self.assertEqual(sum(r['count'] for r in rows), len(in_period))
+            # without dimensions: all of them
+            self.assert_volumes(self.volumes([]),
+                self.expected(requests, DIMENSIONS, start, end), DIMENSIONS)
+
+            # the period of the context, or no bound
+            last = start - dt.timedelta(days=1)
+            first = (last - dt.timedelta(days=40)).replace(day=1)
+            self.assert_volumes(
+                self.volumes(['month', 'antenna'],
+                    from_date=first, to_date=last),
+                self.expected(requests, ['month', 'antenna'], first, last),
+                ['month', 'antenna'])
+            rows = self.volumes(['month'], from_date=None, to_date=None)
+            self.assertEqual(len(rows), 5)
+            self.assertEqual(sum(r['count'] for r in rows), len(requests))
+            self.assertEqual(self.volumes(['channel'],
+                    from_date=end + dt.timedelta(days=1)), [])
+
+            # the graph by channel shows the names of the channels
+            with Transaction().set_context(
+                    gru_volume_dimensions=['channel']):
+                names = {v.channel: v.channel_name
+                    for v in Volume.search([])}
+            self.assertEqual(names['email'], "Email")
+            self.assertEqual(names['phone'], "Phone")
+            with Transaction().set_context(gru_volume_dimensions=['month']):
+                self.assertEqual(
+                    {v.channel_name for v in Volume.search([])}, {None})
+
+            # the antenna of the context
+            rows = self.volumes(['channel'], antenna=data['stq'].id)
+            self.assert_volumes(rows, self.expected(
+                    [r for r in requests if r.antenna == data['stq']],
+                    ['channel'], start, end), ['channel'])
+
+            # a request counts in its new state once moved
+            Request = pool.get('gru.inbox.request')
+            Request.do_cancel(in_period[:3], 'spam')
+            rows = self.volumes(['state'])
+            self.assertEqual({r['state']: r['count'] for r in rows}, {
+                    'new': len(in_period) - 3, 'cancelled': 3})
+
+    @with_transaction()
+    def test_volumes_access(self):
+        "A manager counts the requests of his antennas only"
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Volume = pool.get('gru.inbox.request.volume')
+        company = create_company()
+        with set_company(company):
+            data, requests = self.setup_volumes()
+            start, end = Volume.last_twelve_months()
+
+            def new_user(login, group, antennas):
+                user, = User.create([{
+                            'login': login, 'name': login,
+                            'companies': [('add', [company.id])],
+                            'company': company.id,
+                            'groups': [('add', [ModelData.get_id(
+                                            'gru_inbox', group)])],
+                            'gru_antennas': [('add', antennas)],
+                            }])
+                return user
+            manager = new_user('manager', 'group_antenna_manager',
+                [data['ami'].id])
+            supervisor = new_user('supervisor', 'group_supervisor', [])
+            officer = new_user('officer', 'group_information_officer',
+                [data['ami'].id])
+            transaction = Transaction()
+            for user, antennas in [
+                    (manager, [data['ami']]),
+                    (supervisor, [data['ami'], data['stq']]),
+                    ]:
+                for dimensions in [['antenna'], ['month', 'channel']]:
+                    with transaction.set_user(user.id), \
+                            transaction.set_context(_check_access=True,
+                                company=company.id):
+                        rows = self.volumes(dimensions)
+                    self.assert_volumes(rows, self.expected(
+                            [r for r in requests if r.antenna in antennas],
+                            dimensions, start, end), dimensions)
+            # the manager asking for another antenna counts nothing
+            with transaction.set_user(manager.id), \
+                    transaction.set_context(_check_access=True,
+                        company=company.id):
+                self.assertEqual(
+                    self.volumes(['month'], antenna=data['stq'].id), [])
+            # the officers have no volumes
+            with transaction.set_user(officer.id), \
+                    transaction.set_context(_check_access=True,
+                        company=company.id):
+                with self.assertRaises(AccessError):
+                    Volume.search([])
 
 
 del ModuleTestCase

@@ -3,6 +3,7 @@
 import json
 import os
 import socket
+from unittest import mock
 
 import trytond.config as config
 from trytond.model.exceptions import AccessError
@@ -267,6 +268,69 @@ class GruMailTestCase(CompanyTestMixin, ModuleTestCase):
             sent = [m for m in Request(seed.id).messages
                 if m.mail_message_id == '<seed-out@gru.test>']
             self.assertEqual(sent[0].mail_state, 'bounced')
+
+    @with_transaction()
+    def test_corpus_ingestion_batch(self):
+        "The corpus ingested by batches gives the outcomes of the manifest"
+        pool = Pool()
+        Received = pool.get('gru.mail.received')
+        Request = pool.get('gru.inbox.request')
+        Attachment = pool.get('ir.attachment')
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+            seed = self.seed_request(mailbox)
+            entries = list(enumerate(load_manifest(), 1))
+            by_size = {}
+            for uid, entry in entries:
+                by_size.setdefault(entry.get('max_size_kb', 10240), []
+                    ).append((uid, entry))
+            calls = []
+            original = Request._mail_create_many.__func__
+
+            def spy(cls, mailbox, parsed_mails):
+                calls.append(len(parsed_mails))
+                return original(cls, mailbox, parsed_mails)
+            with mock.patch.object(Request, '_mail_create_many',
+                    classmethod(spy)):
+                for size, group in sorted(by_size.items()):
+                    mailbox.max_attachment_size = size
+                    mailbox.save()
+                    states = mailbox.ingest_many(7, [
+                            (uid, read_eml(entry['file'], seed.reference))
+                            for uid, entry in group])
+                    self.assertEqual(sorted(states),
+                        sorted(uid for uid, _ in group))
+            # the mails opening a request were created together
+            self.assertGreater(max(calls), 10)
+            created = 0
+            for uid, entry in entries:
+                with self.subTest(entry['file']):
+                    received, = Received.search([('uid', '=', uid)])
+                    self.assertEqual(received.outcome, entry['outcome'],
+                        received.reason)
+                    self.assertEqual(received.state,
+                        entry.get('state', 'processed'))
+                    self.assertIsNotNone(received.inbound_email)
+                    if entry.get('thread') == 'seed':
+                        self.assertEqual(received.request, seed)
+                    if entry['request'] == 'created':
+                        created += 1
+                        self.assertEqual(
+                            received.inbound_email.result, received.request)
+                        self.assertEqual(received.request.channel, 'email')
+                        self.assertEqual(len(Attachment.search([
+                                        ('resource', '=',
+                                            str(received.message))])),
+                            entry['attachments'])
+                        if entry.get('spam'):
+                            self.assertEqual(
+                                received.request.cancel_reason, 'spam')
+                        if entry.get('postal_code'):
+                            self.assertEqual(
+                                received.request.contact_postal_code,
+                                entry['postal_code'])
+            self.assertEqual(Request.search_count([]), created + 1)
 
     @with_transaction()
     def test_send_failure_retried(self):
