@@ -193,6 +193,26 @@ class Matching(Model):
         return {id_: (name, code) for id_, name, code in cursor}
 
     @classmethod
+    def known_keys(cls, emails=(), phones=()):
+        """Return the set of the normalised emails and phones among emails
+        and phones that are on a contact mechanism (one query): find()
+        can only match them"""
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        mechanism = ContactMechanism.__table__()
+        cursor = Transaction().connection.cursor()
+        keys = {normalize_email(e) for e in emails if e}
+        keys.update(normalize_phone(p) for p in phones if p)
+        keys.discard(None)
+        keys = sorted(filter(None, keys))
+        found = set()
+        for i in range(0, len(keys), 1000):
+            cursor.execute(*mechanism.select(mechanism.value_key,
+                    where=mechanism.value_key.in_(keys[i:i + 1000])))
+            found.update(k for k, in cursor)
+        return found
+
+    @classmethod
     def _lookup_mechanism(cls, value, types):
         pool = Pool()
         ContactMechanism = pool.get('party.contact_mechanism')

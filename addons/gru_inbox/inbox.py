@@ -15,6 +15,7 @@ from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
 from gru_contact.matching import SCORE_NAME, SCORE_POSTAL_CODE
+from gru_contact.tools import normalize_email, normalize_phone
 
 from .exceptions import IntakeError, RequestError
 
@@ -721,12 +722,20 @@ class Request(Workflow, ModelSQL, ModelView):
         Team = pool.get('gru.inbox.team')
         Message = pool.get('gru.inbox.message')
         Configuration = pool.get('gru.inbox.configuration')
+        Matching = pool.get('gru.contact.matching')
         from .team import AssignmentBatch
         if not items:
             return []
         defaults = cls.default_get(
             ['state', 'priority', 'received_at', 'company'],
             with_rec_name=False)
+        emails, phones = set(), set()
+        for values, _ in items:
+            if not values.get('party'):
+                emails.add(values.get('contact_email'))
+                phones.add(values.get('contact_phone'))
+        known = Matching.known_keys(emails, phones)
+        threshold = cls.match_threshold()
         requests = []
         for values, message in items:
             values = dict(values)
@@ -742,7 +751,8 @@ class Request(Workflow, ModelSQL, ModelView):
             values.setdefault('tags', [])
             request = cls(**values)
             if not request.party:
-                request.party = cls.match_usager(request)
+                request.party = cls.match_usager(request, known=known,
+                    threshold=threshold)
             request.set_antenna()
             if message:
                 request.messages = [Message(**dict(message,
@@ -778,18 +788,27 @@ class Request(Workflow, ModelSQL, ModelView):
         pass
 
     @classmethod
-    def match_usager(cls, request):
-        "Return the usager matched with certainty from the captured data"
+    def match_usager(cls, request, known=None, threshold=None):
+        """Return the usager matched with certainty from the captured data.
+        known: the set of Matching.known_keys of many requests,
+        threshold: the match_threshold when already read"""
         pool = Pool()
         Matching = pool.get('gru.contact.matching')
         Party = pool.get('party.party')
         if not (request.contact_email or request.contact_phone):
             return None
-        threshold = cls.match_threshold()
+        if threshold is None:
+            threshold = cls.match_threshold()
         # the name and postal code only add to the score of a usager found
         # by email or phone and cannot pass the threshold alone: look them
         # up only when the threshold is low enough for them to decide
         by_name = threshold <= SCORE_NAME + SCORE_POSTAL_CODE
+        if known is not None and not by_name and not ({
+                    normalize_email(request.contact_email)
+                    if request.contact_email else None,
+                    normalize_phone(request.contact_phone)
+                    if request.contact_phone else None} & known):
+            return None
         try:
             candidates = Matching.find(
                 email=request.contact_email, phone=request.contact_phone,
@@ -839,7 +858,6 @@ class Request(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Scheme = pool.get('gru.scheme')
         Motive = pool.get('gru.inbox.motive')
-        from gru_contact.tools import normalize_email, normalize_phone
         if not isinstance(data, dict):
             raise IntakeError(gettext('gru_inbox.msg_intake_not_object'))
         allowed = {'channel', 'received_at', 'subject', 'body', 'name',

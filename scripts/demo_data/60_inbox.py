@@ -272,6 +272,26 @@ def _agents(ctx, company, antennas):
             users.append(user)
         members[code] = users
     members['AMI'].insert(0, demo['ci.amiens'])
+    # one manager per antenna, shared as in the org chart: the antennas
+    # whose manager is shared with another have that one's manager
+    manager_group = ModelData.get_id('gru_inbox', 'group_antenna_manager')
+    managed = {}
+    for code, antenna in sorted(antennas.items()):
+        if code == 'SIA':
+            continue
+        head = antenna.manager_shared_with.code \
+            if antenna.manager_shared_with else code
+        managed.setdefault(head, []).append(code)
+    for head, codes in sorted(managed.items()):
+        if 'STQ' in codes:
+            manager = demo['resp.stquentin']
+        else:
+            manager, new = _user('resp.%s' % head.lower(), fake.name(), None,
+                [agent_group, manager_group],
+                [antennas[c].id for c in codes], company)
+            created += new
+        for code in codes:
+            demo['manager.' + code] = manager
     if created:
         ctx.log('%d agents created' % created)
     return members, demo
@@ -284,18 +304,22 @@ def _teams(ctx, antennas, members, demo):
     Configuration = pool.get('gru.inbox.configuration')
     existing = {t.antenna.code: t for t in Team.search([
                 ('kind', '=', 'antenna')]) if t.antenna}
+    # the team manager receives the escalations of the SLA
+    without_manager = [t for c, t in existing.items()
+        if not t.manager and demo.get('manager.' + c)]
+    for team in without_manager:
+        team.manager = demo['manager.' + team.antenna.code]
+    Team.save(without_manager)
     to_create = []
     for code, antenna in sorted(antennas.items()):
         if code == 'SIA' or code in existing:
             continue
-        manager = None
-        if code in {'STQ', 'LAO'}:
-            manager = demo['resp.stquentin'].id
+        manager = demo.get('manager.' + code)
         to_create.append({
                 'name': antenna.name.replace('Antenne', 'Équipe', 1),
                 'kind': 'antenna',
                 'antenna': antenna.id,
-                'manager': manager,
+                'manager': manager.id if manager else None,
                 'strategy': 'least_loaded' if code == 'AMI'
                 else 'round_robin',
                 'members': [('add', [u.id for u in members[code]])],
@@ -309,6 +333,7 @@ def _teams(ctx, antennas, members, demo):
         mobile, = Team.create([{
                     'name': "Équipe mobile du service information",
                     'kind': 'mobile',
+                    'manager': demo['superviseur'].id,
                     'antenna': antennas['SIA'].id if 'SIA' in antennas
                     else None,
                     'strategy': 'least_loaded',
@@ -317,6 +342,8 @@ def _teams(ctx, antennas, members, demo):
         config.mobile_team = mobile
         config.save()
         ctx.log('mobile team created')
+    elif not config.mobile_team.manager:
+        Team.write([config.mobile_team], {'manager': demo['superviseur'].id})
     existing['SIA'] = config.mobile_team
     return existing
 

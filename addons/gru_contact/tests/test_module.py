@@ -108,6 +108,19 @@ class GruContactTestCase(ModuleTestCase):
             self.assertEqual([c['party'] for c in candidates], [party.id])
 
     @with_transaction()
+    def test_known_keys(self):
+        "Test the emails and phones on a contact mechanism in one query"
+        Matching = Pool().get('gru.contact.matching')
+        create_usager("Élodie Martin", email='Élodie.Martin@Exemple.fr',
+            phone='+33 6 12 34 56 78')
+        self.assertEqual(Matching.known_keys(
+                emails=['E\u0301lodie.martin@EXEMPLE.fr',
+                    'nobody@exemple.fr', None, 'not an email'],
+                phones=['06 12 34 56 78', '06 99 99 99 99', '12']),
+            {'élodie.martin@exemple.fr', '+33612345678'})
+        self.assertEqual(Matching.known_keys(), set())
+
+    @with_transaction()
     def test_match_name(self):
         "Test matching names without accents nor case, with typos"
         Matching = Pool().get('gru.contact.matching')
