@@ -43,8 +43,12 @@ class Request(metaclass=PoolMeta):
         "Inbound email rule action: create or update the request"
         pool = Pool()
         Mailbox = pool.get('gru.mail.mailbox')
-        mailboxes = Mailbox.search([('inbox', '=', email_.inbox.id)],
-            limit=1)
+        # a mailbox deactivated (not fetched any more) still owns its mail
+        # (retry of a quarantined one, tests and demo feeding it directly)
+        mailboxes = Mailbox.search([
+                ('inbox', '=', email_.inbox.id),
+                ('active', 'in', [True, False]),
+                ], limit=1)
         if not mailboxes:
             raise MailboxError(gettext('gru_mail.msg_inbox_no_mailbox',
                     inbox=email_.inbox.rec_name))
@@ -281,6 +285,8 @@ class Request(metaclass=PoolMeta):
         return {
             'direction': 'in',
             'channel': 'email',
+            # the mail is the usager's, not of the user fetching it
+            'author': None,
             'date': parsed.date or dt.datetime.now(),
             'from_address': parsed.from_address or None,
             'to_address': ', '.join(parsed.to)[:250] or None,
@@ -460,14 +466,21 @@ class Request(metaclass=PoolMeta):
         Mailbox = pool.get('gru.mail.mailbox')
         if self.mailbox:
             return self.mailbox
-        domain = [('company', '=', self.company.id)]
+        # sending needs no IMAP: a mailbox not fetched (inactive) still
+        # sends, the active ones first
+        domain = [
+            ('company', '=', self.company.id),
+            ('active', 'in', [True, False]),
+            ]
+        order = [('active', 'DESC'), ('id', 'ASC')]
         if self.scheme:
             mailboxes = Mailbox.search(domain + [
-                    ('scheme', '=', self.scheme.id)], limit=1)
+                    ('scheme', '=', self.scheme.id)], order=order, limit=1)
             if mailboxes:
                 return mailboxes[0]
         mailboxes = Mailbox.search(domain + [('scheme', '=', None)],
-            limit=1) or Mailbox.search(domain, limit=1)
+            order=order, limit=1) or Mailbox.search(
+                domain, order=order, limit=1)
         if not mailboxes:
             raise MailSendError(gettext('gru_mail.msg_no_mailbox',
                     request=self.rec_name))

@@ -13,7 +13,7 @@ from trytond.model import (
     DeactivableMixin, MatchMixin, ModelSQL, ModelView, fields,
     sequence_ordered)
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from gru_inbox.inbox import OPEN_STATES
@@ -171,6 +171,16 @@ class Request(metaclass=PoolMeta):
                     'depends': ['state'],
                     },
                 })
+
+    @classmethod
+    def view_attributes(cls):
+        # The overdue requests stand out in every list. A PYSON written in
+        # the XML of a view reaches sao unencoded and stops the list: it is
+        # set here, encoded, with the field it needs loaded.
+        return super().view_attributes() + [
+            ('/tree', 'visual', If(Eval('overdue', False), 'danger', ''),
+                ['overdue']),
+            ]
 
     @classmethod
     def default_escalated(cls):

@@ -45,20 +45,31 @@ def login(page, server, login='admin', password='gru-admin'):
     page.wait_for_selector('#menu', timeout=60000)
 
 
-def open_menu(page, *labels):
+def open_menu(page, *labels, rows=True):
     """Open a menu entry by the labels of its path, as a user clicks it:
-    expand each parent, then activate the leaf"""
+    expand each parent not yet expanded, then activate the leaf and wait
+    for its tab; and for the rows of its list unless rows is false (its
+    first tab may be empty)"""
+    tabs = page.locator('#tabcontent .tab-pane').count()
     for i, label in enumerate(labels):
         selector = 'div.column-char[title="%s"]' % label
         page.locator('#menu ' + selector).first.wait_for(timeout=30000)
         row = page.locator(
             '#menu tbody tr', has=page.locator(selector)).first
         if i < len(labels) - 1:
-            row.locator('.expander').first.click()
+            child = page.locator(
+                '#menu div.column-char[title="%s"]' % labels[i + 1]).first
+            if not child.is_visible():
+                row.locator('.expander').first.click()
         else:
             row.locator(selector).dblclick()
-    page.wait_for_selector('#tabcontent .treeview table tbody tr',
-        timeout=60000)
+    page.wait_for_function(
+        "(tabs) => document.querySelectorAll('#tabcontent .tab-pane')"
+        ".length > tabs", arg=tabs, timeout=60000)
+    if rows:
+        page.wait_for_selector(
+            '#tabcontent .tab-pane.active .treeview table tbody tr',
+            timeout=60000)
 
 
 def open_model(page, server, model):

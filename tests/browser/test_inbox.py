@@ -8,6 +8,10 @@ from tests.browser import sao
 from tests.support import demo_server
 
 OFFICER = ('ci.amiens', 'demo-ci-amiens')
+CHANNELS = ["Courriel", "Courrier", "Téléphone", "Accueil physique",
+    "Formulaire web", "Autre"]
+# the list of the current tab of sao
+LIST = '#tabcontent .tab-pane.active .treeview'
 
 
 def selected_options(page, scope='#tabcontent .form'):
@@ -15,6 +19,57 @@ def selected_options(page, scope='#tabcontent .form'):
     return page.locator(scope + ' select').evaluate_all(
         'els => els.map(e => e.selectedIndex >= 0 '
         '? e.options[e.selectedIndex].text : "")')
+
+
+def list_rows(page):
+    """Return [reference, classes of the row, background of its reference
+    cell] of each row of the list of the current tab"""
+    return page.locator(LIST + ' table tbody tr').evaluate_all(
+        'rows => rows.map(r => {'
+        ' const td = Array.from(r.querySelectorAll("td")).find('
+        ' c => /^GRU-\\d{4}-\\d{6}$/.test(c.innerText.trim()));'
+        ' return td ? [td.innerText.trim(), r.className,'
+        ' getComputedStyle(td).backgroundColor] : null; })'
+        '.filter(r => r)')
+
+
+def cut_references(page):
+    """Return the references of the list of the current tab and those of
+    them the column cuts (the text is wider than its cell)"""
+    cells = page.locator(LIST + ' tbody td .column-char').evaluate_all(
+        'els => els.filter(e => /^GRU-\\d{4}-\\d{6}$/.test('
+        'e.textContent.trim())).map(e => [e.textContent.trim(),'
+        ' e.scrollWidth > e.clientWidth])')
+    return ([c[0] for c in cells], [c[0] for c in cells if c[1]])
+
+
+def outgoing_channels(page):
+    "Return the channels of the outgoing messages shown on the request"
+    return sorted(page.locator('#tabcontent .form .treeview tbody tr'
+        ).evaluate_all(
+        '(rows, channels) => rows.map(r => Array.from('
+        'r.querySelectorAll("td"), c => c.innerText.trim()))'
+        '.filter(cells => cells.includes("Sortant"))'
+        '.map(cells => cells.filter(c => channels.includes(c)).join("+"))',
+        CHANNELS))
+
+
+# run in the page of an admin
+ENSURE_MAILBOX = """
+async () => {
+    const session = Sao.Session.current_session;
+    const rpc = (method, params) => new Promise((resolve, reject) => {
+        Sao.rpc({'method': method, 'params': params.concat([{}])},
+            session, true, false).then(resolve, reject);
+        setTimeout(() => reject('timeout: ' + method), 60000);
+    });
+    if (!await rpc('model.gru.mail.mailbox.search_count', [[]])) {
+        await rpc('model.gru.mail.mailbox.create', [[{
+            'name': 'Accueil DARRU', 'address': 'accueil@example.org',
+            'host': 'imap.example.org', 'login': 'accueil'}]]);
+    }
+}
+"""
 
 
 class InboxBrowserTestCase(unittest.TestCase):
@@ -35,11 +90,69 @@ class InboxBrowserTestCase(unittest.TestCase):
         self.errors = []
         self.page.on('pageerror', lambda error: self.errors.append(error))
 
+    def ensure_mailbox(self):
+        """Give the company a mailbox if it has none (the small demo): a
+        reply by email leaves from it; without an SMTP server the mail is
+        recorded as failed, to be sent again later"""
+        page = self.browser.new_page()
+        try:
+            sao.login(page, self.server)
+            page.locator('#menu div.column-char').first.wait_for(
+                timeout=30000)
+            page.evaluate(ENSURE_MAILBOX)
+        finally:
+            page.close()
+
     def button(self, label, scope='#tabcontent .form'):
         return self.page.locator(scope + ' button', has_text=label).first
 
+    def test_overdue_cue(self):
+        "The overdue requests stand out in red in the lists"
+        page = self.page
+        sao.login(page, self.server, *OFFICER)
+        # the demo escalates every overdue request: the first tab is empty
+        sao.open_menu(page, 'GRU', 'Boîte de réception',
+            'Demandes en retard', rows=False)
+        page.locator('#tabcontent .tab-pane.active .nav-tabs a',
+            has_text="Toutes").click()
+        page.wait_for_selector(LIST + ' table tbody tr', timeout=60000)
+        page.wait_for_timeout(500)
+        overdue = list_rows(page)
+        self.assertTrue(overdue)
+        for reference, classes, _ in overdue:
+            self.assertIn('danger', classes.split(), reference)
+        self.assertEqual(cut_references(page)[1], [])
+        sao.screenshot(page, 'inbox_overdue')
+
+        # among the requests of the officer, the overdue ones only are red
+        sao.open_menu(page, 'GRU', 'Boîte de réception', 'Mes demandes')
+        page.locator('#tabcontent .tab-pane.active .nav-tabs a',
+            has_text="Toutes").click()
+        page.wait_for_function(
+            "(selector) => Array.from(document.querySelectorAll(selector))"
+            ".some(r => r.innerText.includes('Répondue') "
+            "|| r.innerText.includes('Fermée'))",
+            arg=LIST + ' table tbody tr', timeout=60000)
+        page.wait_for_timeout(500)
+        mine = list_rows(page)
+        overdue_references = {r[0] for r in overdue}
+        red, plain = set(), set()
+        for reference, classes, background in mine:
+            self.assertEqual('danger' in classes.split(),
+                reference in overdue_references, reference)
+            (red if reference in overdue_references else plain).add(
+                background)
+        self.assertTrue(red, "no overdue request of the officer")
+        self.assertTrue(plain, "every request of the officer is overdue")
+        # the red is seen: the cells of an overdue row have their colour
+        self.assertTrue(red.isdisjoint(plain), (red, plain))
+        self.assertEqual(cut_references(page)[1], [])
+        sao.screenshot(page, 'inbox_my_requests_overdue')
+        self.assertEqual(self.errors, [])
+
     def test_take_reply_close(self):
         "The officer takes a new request, replies to it and closes it"
+        self.ensure_mailbox()
         page = self.page
         sao.login(page, self.server, *OFFICER)
         sao.open_menu(page, 'GRU', 'Boîte de réception', 'Mes demandes')
@@ -53,7 +166,12 @@ class InboxBrowserTestCase(unittest.TestCase):
         self.assertGreater(os.path.getsize(path), 10000)
 
         rows = page.locator('#tabcontent .treeview table tbody tr')
-        row = rows.filter(has_text="Nouvelle").first
+        # the reference column shows the whole reference
+        references, cut = cut_references(page)
+        self.assertTrue(references)
+        self.assertEqual(cut, [])
+        row = rows.filter(has_text="Nouvelle").filter(
+            has_text="Courriel").first
         found = re.search(r'GRU-\d{4}-\d{6}', row.inner_text())
         self.assertTrue(found, row.inner_text())
         reference = found.group()
@@ -61,6 +179,7 @@ class InboxBrowserTestCase(unittest.TestCase):
         page.wait_for_selector('#tabcontent .form', timeout=30000)
         page.wait_for_timeout(1000)
         self.assertIn("Nouvelle", selected_options(page))
+        self.assertIn("Courriel", selected_options(page))
         text = sao.visible_text(page)
         for label in ["Messages", "Contact et orientation",
                 "Tri et affectation", "Entrant"]:
@@ -76,21 +195,20 @@ class InboxBrowserTestCase(unittest.TestCase):
             "&& e.options[e.selectedIndex].text == 'En cours')",
             timeout=30000)
 
-        # reply through the wizard, marked as answered
+        # reply through the wizard, marked as answered: the channel of the
+        # request is proposed and recorded, the agent does not touch it
         self.button("Répondre").click()
         page.wait_for_selector('.modal-dialog .form', timeout=30000)
         page.wait_for_timeout(500)
         dialog = page.locator('.modal-dialog')
         self.assertIn(reference, dialog.inner_text())
-        channel = dialog.locator('select').first
-        # choose the channel of the answer as the agent does
-        channel.select_option(label="Courrier")
-        page.wait_for_timeout(200)
-        channel.select_option(label="Courriel")
+        self.assertEqual(
+            selected_options(page, '.modal-dialog .form'), ["Courriel"])
         answer = ("Bonjour,\nVotre demande est bien prise en compte : "
             "votre dossier est complet.\nCordialement")
         dialog.locator('textarea').first.fill(answer)
         sao.screenshot(page, 'inbox_reply')
+        # clicked at once after typing, as sao redraws the form
         self.button("Envoyer", scope='.modal-dialog').click()
         page.wait_for_selector('.modal-dialog', state='detached',
             timeout=30000)
@@ -100,9 +218,33 @@ class InboxBrowserTestCase(unittest.TestCase):
             "e => e.selectedIndex >= 0 "
             "&& e.options[e.selectedIndex].text == 'Répondue')",
             timeout=30000)
+        page.locator('#tabcontent .form .treeview tbody tr',
+            has_text="Sortant").first.wait_for(timeout=30000)
         text = sao.visible_text(page)
-        self.assertIn("Sortant", text)
         self.assertIn("votre dossier est complet", text)
+        self.assertEqual(outgoing_channels(page), ["Courriel"])
+
+        # a second answer, given on the phone: the channel chosen is
+        # recorded
+        self.button("Répondre").click()
+        page.wait_for_selector('.modal-dialog .form', timeout=30000)
+        page.wait_for_timeout(500)
+        dialog = page.locator('.modal-dialog')
+        dialog.locator('select').first.select_option(label="Téléphone")
+        dialog.locator('textarea').first.fill(
+            "Rappelée : le dossier est complet, le versement suit.")
+        self.assertEqual(
+            selected_options(page, '.modal-dialog .form'), ["Téléphone"])
+        self.button("Envoyer", scope='.modal-dialog').click()
+        page.wait_for_selector('.modal-dialog', state='detached',
+            timeout=30000)
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll("
+            "'#tabcontent .form .treeview tbody tr')).filter("
+            "r => r.innerText.includes('Sortant')).length == 2",
+            timeout=30000)
+        self.assertEqual(
+            outgoing_channels(page), ["Courriel", "Téléphone"])
 
         # close it
         self.button("Fermer").click()

@@ -3,6 +3,7 @@
 import json
 import os
 import socket
+from email.message import EmailMessage
 from unittest import mock
 
 import trytond.config as config
@@ -331,6 +332,35 @@ class GruMailTestCase(CompanyTestMixin, ModuleTestCase):
                                 received.request.contact_postal_code,
                                 entry['postal_code'])
             self.assertEqual(Request.search_count([]), created + 1)
+
+    @with_transaction()
+    def test_inactive_mailbox(self):
+        """An inactive mailbox (not fetched) still owns its mail and sends
+        replies; the mail ingested has no author"""
+        pool = Pool()
+        Received = pool.get('gru.mail.received')
+        Request = pool.get('gru.inbox.request')
+        User = pool.get('res.user')
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+            seed = self.seed_request(mailbox)
+            mailbox.active = False
+            mailbox.save()
+            user, = User.create([{'login': 'agent', 'name': "Agent"}])
+            reply = EmailMessage()
+            reply['From'] = SEED_EMAIL
+            reply['To'] = 'accueil@gru.test'
+            reply['Subject'] = 'Re: [%s] Votre demande' % seed.reference
+            reply['Message-ID'] = '<reply-inactive@example.org>'
+            reply.set_content("Voici ma réponse.")
+            with Transaction().set_user(user.id):
+                received = Received.ingest(mailbox, 7, 1, reply.as_bytes())
+            self.assertEqual(received.state, 'processed', received.reason)
+            self.assertEqual(received.outcome, 'threaded')
+            self.assertEqual(received.request, seed)
+            self.assertIsNone(received.message.author)
+            self.assertEqual(Request(seed.id).get_mailbox(), mailbox)
 
     @with_transaction()
     def test_send_failure_retried(self):

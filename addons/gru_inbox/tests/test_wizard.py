@@ -1,0 +1,81 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Test the reply wizard: the channel proposed, the channel recorded."
+import unittest
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from gru_inbox.tests.test_module import InboxMixin
+
+
+class ReplyWizardTestCase(InboxMixin, unittest.TestCase):
+    "Test the reply wizard"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('gru_inbox')
+
+    def reply(self, request, **values):
+        """Run the reply wizard on request with the values of its form
+        changed by values; return the values proposed and the outgoing
+        message recorded"""
+        pool = Pool()
+        Reply = pool.get('gru.inbox.request.reply', type='wizard')
+        Message = pool.get('gru.inbox.message')
+        session_id, _, _ = Reply.create()
+        with Transaction().set_context(active_model='gru.inbox.request',
+                active_id=request.id, active_ids=[request.id]):
+            result = Reply.execute(session_id, {}, 'start')
+            proposed = result['view']['defaults']
+            data = {k: v for k, v in proposed.items() if '.' not in k}
+            data.setdefault('body', "Bonjour")
+            data.update(values)
+            Reply.execute(session_id, {'start': data}, 'send')
+        Reply.delete(session_id)
+        message, = Message.search([
+                ('request', '=', request.id),
+                ('direction', '=', 'out'),
+                ], order=[('id', 'DESC')], limit=1)
+        return proposed, message
+
+    @with_transaction()
+    def test_reply_channel_proposed(self):
+        "The channel of the request is proposed and recorded"
+        company = create_company()
+        with set_company(company):
+            self.setup_inbox()
+            for channel, proposed_channel in [
+                    ('email', 'email'),
+                    ('letter', 'letter'),
+                    ('phone', 'phone'),
+                    # no answer at the counter or by the web form: email
+                    ('counter', 'email'),
+                    ('web', 'email'),
+                    ]:
+                with self.subTest(channel=channel):
+                    request = self.new_request(channel=channel,
+                        contact_email='jeanne@example.org',
+                        contact_postal_code='80000')
+                    proposed, message = self.reply(request)
+                    self.assertEqual(proposed['channel'], proposed_channel)
+                    self.assertEqual(message.channel, proposed_channel)
+                    self.assertEqual(request.state, 'answered')
+
+    @with_transaction()
+    def test_reply_channel_chosen(self):
+        "The channel chosen by the agent is recorded"
+        company = create_company()
+        with set_company(company):
+            self.setup_inbox()
+            request = self.new_request(channel='email',
+                contact_email='jeanne@example.org',
+                contact_postal_code='80000')
+            _, message = self.reply(request, channel='phone',
+                mark_answered=False)
+            self.assertEqual(message.channel, 'phone')
+            self.assertEqual(message.body, "Bonjour")
+            self.assertNotEqual(request.state, 'answered')
