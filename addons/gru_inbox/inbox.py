@@ -775,12 +775,35 @@ class Request(Workflow, ModelSQL, ModelView):
                 spams.append(request)
             else:
                 Team.assign(request, at=request.received_at, batch=batch)
+        cls.set_references(requests)
         cls.save(requests)
         batch.save()
         if spams:
             cls.do_cancel(spams, 'spam')
         cls.after_intake(requests)
         return requests
+
+    @classmethod
+    def set_references(cls, requests):
+        """Number the new requests without a reference from the sequence of
+        their company, many at once (else each takes its own on creation)"""
+        pool = Pool()
+        Configuration = pool.get('gru.inbox.configuration')
+        config = Configuration(1)
+        by_company = {}
+        for request in requests:
+            if request.id is None and not getattr(request, 'reference', None):
+                company = getattr(request, 'company', None)
+                by_company.setdefault(
+                    company.id if company else None, []).append(request)
+        for company, to_number in by_company.items():
+            sequence = config.get_multivalue(
+                'request_sequence', company=company)
+            if not sequence:
+                raise RequestError(gettext('gru_inbox.msg_no_sequence'))
+            for request, reference in zip(
+                    to_number, sequence.get_many(len(to_number))):
+                request.reference = reference
 
     @classmethod
     def after_intake(cls, requests):
