@@ -139,10 +139,7 @@ class Team(DeactivableMixin, ModelSQL, ModelView):
             return request.assignee
         chain = []
         if request.team:
-            team = request.team
-            if batch is not None:
-                team = batch.teams_by_id.setdefault(team.id, team)
-            chain.append((team, 'msg_assignment_team'))
+            chain.append((request.team, 'msg_assignment_team'))
         else:
             team = cls.team_of_antenna(request.antenna, batch=batch)
             if team:
@@ -160,14 +157,13 @@ class Team(DeactivableMixin, ModelSQL, ModelView):
                 if team:
                     chain.append((team, 'msg_assignment_overflow_shared'))
         if config.mobile_team:
-            team = config.mobile_team
-            if batch is not None:
-                team = batch.teams_by_id.setdefault(team.id, team)
-            chain.append((team, 'msg_assignment_overflow_mobile'))
+            chain.append(
+                (config.mobile_team, 'msg_assignment_overflow_mobile'))
         seen = set()
         logs = []
         for team, message in chain:
             if batch is not None:
+                # one instance per team in the batch: its last assignee
                 team = batch.teams_by_id.setdefault(team.id, team)
             if team.id in seen:
                 continue

@@ -1,6 +1,7 @@
 """Drive the sao web client in headless Debian Chromium with Playwright."""
 import os
 import re
+import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
             os.path.abspath(__file__))))
@@ -93,3 +94,27 @@ def input_values(page):
     "Return the values of the visible inputs and text areas of the page"
     return page.locator('#tabcontent input, #tabcontent textarea'
         ).evaluate_all('els => els.map(e => e.value)')
+
+
+class BrowserTestCase(unittest.TestCase):
+    """A test case with the demo server (scripts/demo --small) and a
+    Chromium shared by its tests; each test has a fresh French page in
+    self.page, the page's JavaScript errors in self.errors"""
+
+    @classmethod
+    def setUpClass(cls):
+        from playwright.sync_api import sync_playwright
+
+        from tests.support import demo_server
+        cls.server = demo_server()
+        cls.playwright = sync_playwright().start()
+        cls.addClassCleanup(cls.playwright.stop)
+        cls.browser = launch(cls.playwright)
+        cls.addClassCleanup(cls.browser.close)
+
+    def setUp(self):
+        self.page = self.browser.new_page(
+            viewport={'width': 1400, 'height': 900}, locale='fr-FR')
+        self.addCleanup(self.page.close)
+        self.errors = []
+        self.page.on('pageerror', lambda error: self.errors.append(error))

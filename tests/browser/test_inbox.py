@@ -2,10 +2,8 @@
 list to the closing: take it, reply, close."""
 import os
 import re
-import unittest
 
 from tests.browser import sao
-from tests.support import demo_server
 
 OFFICER = ('ci.amiens', 'demo-ci-amiens')
 CHANNELS = ["Courriel", "Courrier", "Téléphone", "Accueil physique",
@@ -54,54 +52,7 @@ def outgoing_channels(page):
         CHANNELS))
 
 
-# run in the page of an admin
-ENSURE_MAILBOX = """
-async () => {
-    const session = Sao.Session.current_session;
-    const rpc = (method, params) => new Promise((resolve, reject) => {
-        Sao.rpc({'method': method, 'params': params.concat([{}])},
-            session, true, false).then(resolve, reject);
-        setTimeout(() => reject('timeout: ' + method), 60000);
-    });
-    if (!await rpc('model.gru.mail.mailbox.search_count', [[]])) {
-        await rpc('model.gru.mail.mailbox.create', [[{
-            'name': 'Accueil DARRU', 'address': 'accueil@example.org',
-            'host': 'imap.example.org', 'login': 'accueil'}]]);
-    }
-}
-"""
-
-
-class InboxBrowserTestCase(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        from playwright.sync_api import sync_playwright
-        cls.server = demo_server()
-        cls.playwright = sync_playwright().start()
-        cls.addClassCleanup(cls.playwright.stop)
-        cls.browser = sao.launch(cls.playwright)
-        cls.addClassCleanup(cls.browser.close)
-
-    def setUp(self):
-        self.page = self.browser.new_page(
-            viewport={'width': 1400, 'height': 900}, locale='fr-FR')
-        self.addCleanup(self.page.close)
-        self.errors = []
-        self.page.on('pageerror', lambda error: self.errors.append(error))
-
-    def ensure_mailbox(self):
-        """Give the company a mailbox if it has none (the small demo): a
-        reply by email leaves from it; without an SMTP server the mail is
-        recorded as failed, to be sent again later"""
-        page = self.browser.new_page()
-        try:
-            sao.login(page, self.server)
-            page.locator('#menu div.column-char').first.wait_for(
-                timeout=30000)
-            page.evaluate(ENSURE_MAILBOX)
-        finally:
-            page.close()
+class InboxBrowserTestCase(sao.BrowserTestCase):
 
     def button(self, label, scope='#tabcontent .form'):
         return self.page.locator(scope + ' button', has_text=label).first
@@ -152,7 +103,6 @@ class InboxBrowserTestCase(unittest.TestCase):
 
     def test_take_reply_close(self):
         "The officer takes a new request, replies to it and closes it"
-        self.ensure_mailbox()
         page = self.page
         sao.login(page, self.server, *OFFICER)
         sao.open_menu(page, 'GRU', 'Boîte de réception', 'Mes demandes')

@@ -1,26 +1,10 @@
 """Browser test: log into sao and open the antennas list and a form."""
 import os
-import unittest
 
 from tests.browser import sao
-from tests.support import demo_server
 
 
-class TerritoryBrowserTestCase(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        from playwright.sync_api import sync_playwright
-        cls.server = demo_server()
-        cls.playwright = sync_playwright().start()
-        cls.addClassCleanup(cls.playwright.stop)
-        cls.browser = sao.launch(cls.playwright)
-        cls.addClassCleanup(cls.browser.close)
-
-    def setUp(self):
-        self.page = self.browser.new_page(
-            viewport={'width': 1400, 'height': 900}, locale='fr-FR')
-        self.addCleanup(self.page.close)
+class TerritoryBrowserTestCase(sao.BrowserTestCase):
 
     def test_antennas_list(self):
         "The admin opens GRU > Territoires > Antennes and sees the antennas"

@@ -4,10 +4,8 @@ field has a widget of sao for its kind of view, and each PYSON attribute
 is encoded. sao 8.0 has no list column for date-time fields and stops on a
 PYSON written as Python in the XML; either leaves a list on "Traitement
 en cours" forever."""
-import unittest
 
 from tests.browser import sao
-from tests.support import demo_server
 
 # run in the page, as admin: returns [views checked, problems]
 CHECK_VIEWS = """
@@ -77,22 +75,11 @@ async () => {
 """
 
 
-class ViewsBrowserTestCase(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        from playwright.sync_api import sync_playwright
-        cls.server = demo_server()
-        cls.playwright = sync_playwright().start()
-        cls.addClassCleanup(cls.playwright.stop)
-        cls.browser = sao.launch(cls.playwright)
-        cls.addClassCleanup(cls.browser.close)
+class ViewsBrowserTestCase(sao.BrowserTestCase):
 
     def test_views_buildable(self):
         "Every form and list of the GRU has widgets and PYSON sao reads"
-        page = self.browser.new_page(
-            viewport={'width': 1400, 'height': 900}, locale='fr-FR')
-        self.addCleanup(page.close)
+        page = self.page
         sao.login(page, self.server)
         page.locator('#menu div.column-char').first.wait_for(timeout=30000)
         checked, problems = page.evaluate(CHECK_VIEWS)

@@ -3,10 +3,8 @@ in sao, with the period form above them, and narrows them to an
 antenna."""
 import os
 import re
-import unittest
 
 from tests.browser import sao
-from tests.support import demo_server
 
 SUPERVISOR = ('superviseur', 'demo-superviseur')
 CHANNELS = ["Courriel", "Courrier", "Téléphone", "Accueil physique",
@@ -55,23 +53,7 @@ def visible_inputs(page):
         '.map(e => e.value)')
 
 
-class VolumesBrowserTestCase(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        from playwright.sync_api import sync_playwright
-        cls.server = demo_server()
-        cls.playwright = sync_playwright().start()
-        cls.addClassCleanup(cls.playwright.stop)
-        cls.browser = sao.launch(cls.playwright)
-        cls.addClassCleanup(cls.browser.close)
-
-    def setUp(self):
-        self.page = self.browser.new_page(
-            viewport={'width': 1400, 'height': 900}, locale='fr-FR')
-        self.addCleanup(self.page.close)
-        self.errors = []
-        self.page.on('pageerror', lambda error: self.errors.append(error))
+class VolumesBrowserTestCase(sao.BrowserTestCase):
 
     def test_monthly_volumes(self):
         "The monthly volumes by channel of the last 12 months, then of AMI"
