@@ -19,7 +19,7 @@ from .servers import Dovecot, available
 from .support import make_mail
 
 RUNS = 20
-PER_RUN = 8
+PER_RUN = 40
 GATEWAY = os.path.join(ROOT, 'scripts', 'mail-gateway')
 
 
