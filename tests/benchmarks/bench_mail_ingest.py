@@ -12,6 +12,10 @@ one sender in four already known as a usager), then prints:
     per message + MOVE to the processed folder);
 their ratio and the peak memory (max RSS) of the process.
 Targets: >= 100 messages/s, >= 25% of the raw rate, < 500 MB.
+It then prints where the CPU went per message (the fetching client, the
+gateway, its parser process, the rest of the machine: PostgreSQL and
+Dovecot) and the ceiling that fetching and parsing alone put on the
+ingestion rate with the machine's cores.
 
 Usage: .venv/bin/python tests/benchmarks/bench_mail_ingest.py
     [--messages 10000] [--keep] [--profile FILE]
@@ -115,22 +119,80 @@ def append_all(dovecot, count, rng):
         client.logout()
 
 
+def machine_busy():
+    "CPU seconds spent by the whole machine (all cores) so far"
+    with open('/proc/stat') as stat:
+        ticks = [int(v) for v in stat.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal
+    busy = sum(ticks[:3]) + sum(ticks[5:8])
+    return busy / os.sysconf('SC_CLK_TCK')
+
+
+class CPU:
+    "CPU seconds of this process, its waited children and the machine"
+
+    def __enter__(self):
+        self._start = self._now()
+        return self
+
+    def __exit__(self, *exc):
+        end = self._now()
+        self.wall, self.process, self.children, self.machine = (
+            e - s for e, s in zip(end, self._start))
+
+    @staticmethod
+    def _now():
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (time.monotonic(), time.process_time(),
+            children.ru_utime + children.ru_stime, machine_busy())
+
+
 def raw_fetch_rate(dovecot):
+    "Return (rate, the CPU of the fetch)"
     client = dovecot.client(ADDRESS)
     try:
         client.select_folder('INBOX', readonly=True)
         uids = client.search(['ALL'])
-        start = time.monotonic()
         size = 0
-        for i in range(0, len(uids), 200):
-            data = client.fetch(uids[i:i + 200], ['BODY.PEEK[]'])
-            size += sum(len(d[b'BODY[]']) for d in data.values())
-        elapsed = time.monotonic() - start
+        with CPU() as cpu:
+            for i in range(0, len(uids), 200):
+                data = client.fetch(uids[i:i + 200], ['BODY.PEEK[]'])
+                size += sum(len(d[b'BODY[]']) for d in data.values())
     finally:
         client.logout()
     log('raw fetch: %d messages, %.0f MB in %.2f s' % (
-            len(uids), size / 1e6, elapsed))
-    return len(uids) / elapsed
+            len(uids), size / 1e6, cpu.wall))
+    return len(uids) / cpu.wall, cpu
+
+
+def parse_cost(dovecot, sample=1000):
+    """CPU seconds per message of the gateway's parsing (parse_many) of
+    the first sample messages, measured in a child process so that the
+    peak memory of this one is the gateway's alone"""
+    read, write = os.pipe()
+    pid = os.fork()
+    if not pid:
+        os.close(read)
+        try:
+            sys.path.insert(0, os.path.join(ROOT, 'addons'))
+            from gru_mail.parsing import parse_many
+            client = dovecot.client(ADDRESS)
+            client.select_folder('INBOX', readonly=True)
+            uids = client.search(['ALL'])[:sample]
+            raws = [d[b'BODY[]'] for d in client.fetch(
+                    uids, ['BODY.PEEK[]']).values()]
+            client.logout()
+            start = time.process_time()
+            parse_many(raws, max_attachment_size=10 * 1024 * 1024)
+            os.write(write, repr(
+                    (time.process_time() - start) / len(raws)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as result:
+        value = result.read()
+    os.waitpid(pid, 0)
+    return float(value)
 
 
 def ingest(dovecot, count, profile=None):
@@ -171,11 +233,8 @@ def ingest(dovecot, count, profile=None):
             import cProfile
             profiler = cProfile.Profile()
             profiler.enable()
-        start = time.monotonic()
-        cpu = time.process_time()
-        counts = Mailbox(mailbox_id).fetch(commit=transaction.commit)
-        elapsed = time.monotonic() - start
-        cpu = time.process_time() - cpu
+        with CPU() as cpu:
+            counts = Mailbox(mailbox_id).fetch(commit=transaction.commit)
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile)
@@ -183,12 +242,11 @@ def ingest(dovecot, count, profile=None):
     with Transaction().start(DATABASE, 0, readonly=True):
         Request = pool.get('gru.inbox.request')
         requests = Request.search_count([])
-    log('ingested: %s, %d requests in %.1f s (%.1f ms of CPU per message '
-        'in this process, PostgreSQL and Dovecot apart)' % (
-            counts, requests, elapsed, 1000 * cpu / max(requests, 1)))
+    log('ingested: %s, %d requests in %.1f s' % (
+            counts, requests, cpu.wall))
     if requests != count:
         log('WARNING: %d requests for %d messages' % (requests, count))
-    return requests / elapsed
+    return requests / cpu.wall, cpu
 
 
 def main():
@@ -204,8 +262,9 @@ def main():
     dovecot = Dovecot([ADDRESS]).start()
     try:
         append_all(dovecot, args.messages, rng)
-        raw = raw_fetch_rate(dovecot)
-        rate = ingest(dovecot, args.messages, profile=args.profile)
+        raw, raw_cpu = raw_fetch_rate(dovecot)
+        parse = parse_cost(dovecot)
+        rate, cpu = ingest(dovecot, args.messages, profile=args.profile)
         processed = dovecot.count(ADDRESS, 'GRU/Processed')
     finally:
         dovecot.stop()
@@ -223,6 +282,26 @@ def main():
             100 * ratio, 'OK' if ratio >= 0.25 else 'MISSED'))
     print('peak memory (max RSS)    %8.0f MB      target < 500   %s' % (
             peak, 'OK' if peak < 500 else 'MISSED'))
+    n, cores = args.messages, os.cpu_count()
+
+    def ms(seconds):
+        return '%8.2f ms' % (1000 * seconds / n)
+    print()
+    print('CPU per message (%d cores)' % cores)
+    print('raw fetch: imapclient      %s' % ms(raw_cpu.process))
+    print('raw fetch: rest of machine %s (Dovecot)' % ms(
+            raw_cpu.machine - raw_cpu.process))
+    print('ingestion: gateway         %s' % ms(cpu.process))
+    print('ingestion: parser process  %s' % ms(cpu.children))
+    print('ingestion: rest of machine %s (PostgreSQL, Dovecot)' % ms(
+            cpu.machine - cpu.process - cpu.children))
+    print('ingestion: machine busy    %8.2f of %d cores' % (
+            cpu.machine / cpu.wall, cores))
+    floor = raw_cpu.machine / n + parse
+    print('parsing alone (parse_many) %8.2f ms' % (1000 * parse))
+    print('fetch + parse alone        %8.2f ms -> at most %.0f msg/s '
+        '(%.0f %% of raw) on %d cores, before storing anything' % (
+            1000 * floor, cores / floor, 100 * cores / floor / raw, cores))
 
 
 if __name__ == '__main__':
