@@ -21,3 +21,23 @@
         }
     };
 }());
+
+/* The horizontal bar graphs (requests by antenna, by scheme) have a
+ * category per bar. sao lets billboard.js size them from their container,
+ * which can be measured before the tab is laid out: the first graph opened
+ * after the login was then drawn 320 px high, and the names of the 20
+ * antennas wrapped on 2 or 3 lines over each other. Give each bar 24 px
+ * and keep each name on one line. */
+(function() {
+    'use strict';
+    var HorizontalBar = Sao.View.Graph.HorizontalBar;
+    var bb_config = HorizontalBar.prototype._bb_config;
+    HorizontalBar.prototype._bb_config = function(data) {
+        var config = bb_config.call(this, data);
+        var categories = Math.max(data.columns[0].length - 1, 0);
+        config.size = {height: Math.max(320, 24 * categories + 80)};
+        config.axis.x.tick = jQuery.extend(
+            {}, config.axis.x.tick, {multiline: false});
+        return config;
+    };
+}());

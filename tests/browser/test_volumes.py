@@ -111,6 +111,18 @@ class VolumesBrowserTestCase(sao.BrowserTestCase):
         labels = graph_labels(page)
         self.assertTrue(any('Amiens' in l for l in labels), labels)
         self.assertIn("Nombre de demandes", labels)
+        # each antenna's name on one line, apart from the others
+        ticks = page.locator(
+            '#tabcontent .graph svg .bb-axis-x .tick text').evaluate_all(
+            'els => els.map(e => { const b = e.getBoundingClientRect();'
+            ' return [e.textContent, e.querySelectorAll("tspan").length,'
+            ' b.top, b.bottom]; })')
+        self.assertGreater(len(ticks), 10, ticks)
+        for name, lines, _, _ in ticks:
+            self.assertLessEqual(lines, 1, name)
+        ticks.sort(key=lambda t: t[2])
+        for above, below in zip(ticks, ticks[1:]):
+            self.assertLessEqual(above[3], below[2] + 1, (above, below))
         sao.screenshot(page, 'inbox_volumes_antenna')
         # the list of the same volumes: the antenna and the counts only
         page.locator('button#switch_:visible').first.click()
