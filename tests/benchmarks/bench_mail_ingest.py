@@ -198,17 +198,30 @@ def parse_cost(dovecot, sample=1000):
 def ingest(dovecot, count, profile=None):
     os.environ['TRYTOND_DATABASE__URI'] = URI
     os.environ.setdefault('TRYTOND_EMAIL__URI', 'smtp://127.0.0.1:1')
-    from trytond.modules.company.tests import create_company, set_company
+    # not trytond's test helpers: importing them switches the pool to test
+    # mode, where the ORM also validates every Function field on save
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     Pool.start()
     pool = Pool(DATABASE)
     with Transaction().start(DATABASE, 0, readonly=True):
         pool.init()
+    assert not Pool.test
     with Transaction().start(DATABASE, 0) as transaction:
-        company = create_company()
-        with set_company(company):
-            Party = pool.get('party.party')
+        Currency = pool.get('currency.currency')
+        Company = pool.get('company.company')
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        currency, = Currency.create([{
+                    'name': 'Euro', 'symbol': '€', 'code': 'EUR'}])
+        party, = Party.create([{'name': 'Région Hauts-de-France'}])
+        company, = Company.create([{
+                    'party': party.id, 'currency': currency.id}])
+        User.write([User(transaction.user)], {
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                })
+        with transaction.set_context(company=company.id):
             # one sender in four is a known usager
             Party.create([{
                         'name': 'Usager %d' % i,
