@@ -68,6 +68,28 @@ class DemoMailTestCase(unittest.TestCase):
             self.assertTrue(mailbox['antenna'])
             self.assertEqual(mailbox['last_uidvalidity'], 1)
 
+    def test_mailbox_tabs(self):
+        "The mailbox list has tabs: the demo's inactive mailboxes are shown"
+        tabs = self.search_read('ir.action.act_window.domain',
+            [('act_window.res_model', '=', 'gru.mail.mailbox')],
+            ['name', 'domain', 'sequence'])
+        tabs.sort(key=lambda t: t['sequence'])
+        self.assertEqual([t['name'] for t in tabs],
+            ["Actives", "Inactives", "Toutes"])
+        counts = {}
+        for tab in tabs:
+            domain = json.loads(tab['domain'])
+            counts[tab['name']] = self.rpc('model.gru.mail.mailbox.search',
+                [domain, 0, None, None, self.context])
+        demo = {m['id'] for m in self.search_read('gru.mail.mailbox',
+                [('active', '=', False),
+                    ('address', 'like', '%@' + DOMAIN)], ['id'])}
+        self.assertTrue(demo)
+        self.assertLessEqual(demo, set(counts["Inactives"]))
+        self.assertFalse(demo & set(counts["Actives"]))
+        self.assertEqual(set(counts["Toutes"]),
+            set(counts["Actives"]) | set(counts["Inactives"]))
+
     def test_received(self):
         "The mail went through the gateway with each kind of outcome"
         received = self.search_read('gru.mail.received', [],
