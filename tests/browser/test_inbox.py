@@ -130,6 +130,12 @@ class InboxBrowserTestCase(sao.BrowserTestCase):
         page.wait_for_timeout(1000)
         self.assertIn("Nouvelle", selected_options(page))
         self.assertIn("Courriel", selected_options(page))
+        # the form, its messages and its buttons fit at 1400 px with the
+        # menu open: no sideways scrolling
+        scroll, width = page.locator(
+            '#tabcontent .tab-pane.active .content-box').first.evaluate(
+            'e => [e.scrollWidth, e.clientWidth]')
+        self.assertLessEqual(scroll, width + 1)
         text = sao.visible_text(page)
         for label in ["Messages", "Contact et orientation",
                 "Tri et affectation", "Entrant"]:

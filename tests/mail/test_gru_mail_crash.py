@@ -1,7 +1,8 @@
 """Kill the gateway with SIGKILL at random points: nothing lost, nothing twice.
 
 The gateway runs as a process (scripts/mail-gateway --once) on a copy of the
-test database; it is killed at a random moment of its work 20 times while
+test database; it is killed at a random moment of its work 20 times (once a
+random share of the waiting mail is committed, give or take 50 ms) while
 new mail keeps arriving, then runs to the end. Every message must then be
 one received record and one request, and be in the processed folder.
 """
@@ -47,6 +48,11 @@ class MailCrashTestCase(unittest.TestCase):
             self.dovecot.append(self.address, mail.as_bytes())
         return start + count
 
+    def received(self):
+        "The number of received mail committed"
+        return self.database.query(
+            'SELECT COUNT(*) FROM gru_mail_received')[0][0]
+
     def gateway(self):
         return subprocess.Popen([GATEWAY, '-d', self.database.name,
                 '--once'], env=self.database.env, stdout=subprocess.PIPE,
@@ -58,10 +64,18 @@ class MailCrashTestCase(unittest.TestCase):
         sent = self.send(PER_RUN, 0)
         killed = 0
         for run in range(RUNS):
+            done = self.received()
             process = self.gateway()
             ready = process.stdout.readline()
             self.assertTrue(ready.startswith('ready'), ready)
-            time.sleep(rng.uniform(0, 0.6))
+            # a random point of the work whatever the speed of the machine:
+            # after a random share of the waiting mail is committed
+            target = done + rng.randrange(sent - done)
+            deadline = time.monotonic() + 60
+            while (process.poll() is None and self.received() < target
+                    and time.monotonic() < deadline):
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, 0.05))
             if process.poll() is None:
                 os.kill(process.pid, signal.SIGKILL)
                 killed += 1
