@@ -7,6 +7,7 @@ it when the test process exits. One server is shared by every test of the
 process.
 """
 import atexit
+import base64
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -152,3 +154,40 @@ def demo_server():
             server.stop()
             raise
     return _server
+
+
+class DemoRPCTestCase(unittest.TestCase):
+    """A test case reading the demo server over JSON-RPC as the admin, with
+    the admin's French preferences in cls.context"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = demo_server()
+        cls.session = None
+        login, password = ADMIN
+        user_id, token, _ = cls.rpc('common.db.login',
+            [login, {'password': password}, 'fr'])
+        cls.session = base64.b64encode(
+            ('%s:%s:%s' % (login, user_id, token)).encode()).decode()
+        cls.context = cls.rpc('model.res.user.get_preferences', [True, {}])
+
+    @classmethod
+    def rpc(cls, method, params):
+        headers = {'Content-Type': 'application/json'}
+        if cls.session:
+            headers['Authorization'] = 'Session ' + cls.session
+        request = urllib.request.Request(
+            cls.server.url + cls.server.database + '/rpc/',
+            data=json.dumps({'id': 1, 'method': method,
+                    'params': params}).encode(),
+            headers=headers, method='POST')
+        with urllib.request.urlopen(request, timeout=60) as response:
+            data = json.loads(response.read())
+        if data.get('error'):
+            raise AssertionError('%s: %s' % (method, data['error']))
+        return data['result']
+
+    @classmethod
+    def search_read(cls, model, domain, fields):
+        return cls.rpc('model.%s.search_read' % model,
+            [domain, 0, None, None, fields, cls.context])

@@ -1,49 +1,14 @@
 """The email channel of the small demo (scripts/demo_data/70_mail.py), read
 over JSON-RPC on the demo server: the mailboxes, the mail received through
 the gateway with its outcomes and the email requests with their messages."""
-import base64
 import json
-import unittest
-import urllib.request
 
-from tests.support import ADMIN, demo_server
+from tests.support import DemoRPCTestCase
 
 DOMAIN = 'gru-demo.hautsdefrance.test'
 
 
-class DemoMailTestCase(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = demo_server()
-        cls.session = None
-        login, password = ADMIN
-        user_id, token, _ = cls.rpc('common.db.login',
-            [login, {'password': password}, 'fr'])
-        cls.session = base64.b64encode(
-            ('%s:%s:%s' % (login, user_id, token)).encode()).decode()
-        cls.context = cls.rpc('model.res.user.get_preferences', [True, {}])
-
-    @classmethod
-    def rpc(cls, method, params):
-        headers = {'Content-Type': 'application/json'}
-        if cls.session:
-            headers['Authorization'] = 'Session ' + cls.session
-        request = urllib.request.Request(
-            cls.server.url + cls.server.database + '/rpc/',
-            data=json.dumps({'id': 1, 'method': method,
-                    'params': params}).encode(),
-            headers=headers, method='POST')
-        with urllib.request.urlopen(request, timeout=60) as response:
-            data = json.loads(response.read())
-        if data.get('error'):
-            raise AssertionError('%s: %s' % (method, data['error']))
-        return data['result']
-
-    @classmethod
-    def search_read(cls, model, domain, fields):
-        return cls.rpc('model.%s.search_read' % model,
-            [domain, 0, None, None, fields, cls.context])
+class DemoMailTestCase(DemoRPCTestCase):
 
     def test_mailboxes(self):
         "The generic and the scheme mailboxes exist, inactive, no password"
