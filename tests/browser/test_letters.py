@@ -1,0 +1,34 @@
+"""Browser test: a letter agent opens a scanned letter of the demo to
+validate it: the scan beside the fields read by the OCR, in one screen."""
+from tests.browser import sao
+
+
+class LettersBrowserTestCase(sao.BrowserTestCase):
+
+    def test_validate_view(self):
+        "The scan and the extracted fields fit at 1400 px, menu open"
+        page = self.page
+        sao.login(page, self.server)
+        sao.open_menu(page, 'GRU', 'Courriers', 'Courriers entrants')
+        rows = page.locator(
+            '#tabcontent .tab-pane.active .treeview table tbody tr')
+        # the demo's letters wait in the first tab, "À valider"
+        self.assertEqual(rows.count(), 3)
+        rows.first.dblclick()
+        page.wait_for_selector('#tabcontent .tab-pane.active .form',
+            timeout=30000)
+        page.wait_for_selector('#tabcontent .form img', timeout=30000)
+        page.wait_for_timeout(1000)
+        text = sao.visible_text(page)
+        for label in ["Validation", "Nom de l'expéditeur", "Code postal",
+                "Dispositif", "Usager"]:
+            self.assertIn(label, text)
+        # one heading above the column of confidence bars
+        self.assertEqual(text.count("Confiance :"), 0, text)
+        self.assertIn("Confiance", text)
+        scroll, width = page.locator(
+            '#tabcontent .tab-pane.active .content-box').first.evaluate(
+            'e => [e.scrollWidth, e.clientWidth]')
+        self.assertLessEqual(scroll, width + 1)
+        sao.screenshot(page, 'letter_validation')
+        self.assertEqual(self.errors, [])
