@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+from collections import Counter
 
 COUNT = 8
 COUNT_SMALL = 3
@@ -54,10 +55,8 @@ def load(ctx):
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     Letter.process_ocr(letters)
-    letters = Letter.browse([l.id for l in letters])
-    states = {}
-    for letter in letters:
-        states[letter.state] = states.get(letter.state, 0) + 1
+    letters = Letter.browse(letters)
+    states = Counter(l.state for l in letters)
     ctx.log("letters: %d scanned and read by OCR (%s), %d pages" % (
             len(letters), ', '.join('%s %d' % i for i in sorted(
                     states.items())), sum(l.pages or 0 for l in letters)))

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -173,8 +174,8 @@ def parse_cost(dovecot, sample=1000):
     pid = os.fork()
     if not pid:
         os.close(read)
+        status = 1
         try:
-            sys.path.insert(0, os.path.join(ROOT, 'addons'))
             from gru_mail.parsing import parse_many
             client = dovecot.client(ADDRESS)
             client.select_folder('INBOX', readonly=True)
@@ -186,12 +187,17 @@ def parse_cost(dovecot, sample=1000):
             parse_many(raws, max_attachment_size=10 * 1024 * 1024)
             os.write(write, repr(
                     (time.process_time() - start) / len(raws)).encode())
+            status = 0
+        except BaseException:
+            traceback.print_exc()
         finally:
-            os._exit(0)
+            os._exit(status)
     os.close(write)
     with os.fdopen(read) as result:
         value = result.read()
-    os.waitpid(pid, 0)
+    _, status = os.waitpid(pid, 0)
+    if status:
+        raise RuntimeError("the parsing sample failed (traceback above)")
     return float(value)
 
 

@@ -86,6 +86,14 @@ def screenshot(page, name):
     return path
 
 
+def form_widths(page):
+    """Return (scrollWidth, clientWidth) of the active tab's content: a
+    scroll width over the client width means the user scrolls sideways"""
+    return page.locator(
+        '#tabcontent .tab-pane.active .content-box').first.evaluate(
+        'e => [e.scrollWidth, e.clientWidth]')
+
+
 def visible_text(page):
     return re.sub(r'\s+', ' ', page.inner_text('body'))
 

@@ -132,9 +132,7 @@ class InboxBrowserTestCase(sao.BrowserTestCase):
         self.assertIn("Courriel", selected_options(page))
         # the form, its messages and its buttons fit at 1400 px with the
         # menu open: no sideways scrolling
-        scroll, width = page.locator(
-            '#tabcontent .tab-pane.active .content-box').first.evaluate(
-            'e => [e.scrollWidth, e.clientWidth]')
+        scroll, width = sao.form_widths(page)
         self.assertLessEqual(scroll, width + 1)
         text = sao.visible_text(page)
         for label in ["Messages", "Contact et orientation",

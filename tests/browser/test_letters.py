@@ -26,9 +26,7 @@ class LettersBrowserTestCase(sao.BrowserTestCase):
         # one heading above the column of confidence bars
         self.assertEqual(text.count("Confiance :"), 0, text)
         self.assertIn("Confiance", text)
-        scroll, width = page.locator(
-            '#tabcontent .tab-pane.active .content-box').first.evaluate(
-            'e => [e.scrollWidth, e.clientWidth]')
+        scroll, width = sao.form_widths(page)
         self.assertLessEqual(scroll, width + 1)
         sao.screenshot(page, 'letter_validation')
         self.assertEqual(self.errors, [])

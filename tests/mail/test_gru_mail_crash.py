@@ -108,8 +108,7 @@ class MailCrashTestCase(unittest.TestCase):
 
     def test_kill_during_pipelined_fetch(self):
         "A kill -9 while a parser process works ahead: exact counts"
-        before, = self.database.query('SELECT COUNT(*) FROM gru_mail_received')
-        before = before[0]
+        before = self.received()
         # enough mail for the fetch to parse ahead in a child process
         total = 400
         self.send(total, 10000)
@@ -120,8 +119,7 @@ class MailCrashTestCase(unittest.TestCase):
         count = before
         while count < before + 100 and time.monotonic() < deadline:
             time.sleep(0.05)
-            count = self.database.query(
-                'SELECT COUNT(*) FROM gru_mail_received')[0][0]
+            count = self.received()
         self.assertIsNone(process.poll(), "the gateway ended too soon")
         parsers = parser_processes()
         self.assertTrue(parsers, "no parser process while fetching")
