@@ -293,6 +293,12 @@ class TeamMember(ModelSQL):
     user = fields.Many2One('res.user', "User", required=True,
         ondelete='CASCADE')
 
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # a membership is managed by who manages the team
+        cls.__access__.add('team')
+
 
 class Absence(ModelSQL, ModelView):
     "Absence"
@@ -326,11 +332,6 @@ class User(metaclass=PoolMeta):
         sort=False)
     work_start = fields.Time("Work Starts At")
     work_end = fields.Time("Work Ends At")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._context_fields.insert(0, 'gru_antennas')
 
     @classmethod
     def default_working_days(cls):
@@ -418,30 +419,3 @@ class UserAntenna(ModelSQL):
         ondelete='CASCADE')
     antenna = fields.Many2One('gru.antenna', "Antenna", required=True,
         ondelete='CASCADE')
-
-
-class Rule(metaclass=PoolMeta):
-    __name__ = 'ir.rule'
-
-    @classmethod
-    def _get_cache_key(cls, model_names):
-        pool = Pool()
-        User = pool.get('res.user')
-        key = super()._get_cache_key(model_names)
-        if {'gru.inbox.request', 'gru.inbox.message',
-                'gru.inbox.timeline'} & set(model_names):
-            key = (key,
-                tuple(sorted(User.get_gru_antennas())),
-                tuple(sorted(User.get_gru_schemes())))
-        return key
-
-    @classmethod
-    def _get_context(cls, model_name):
-        pool = Pool()
-        User = pool.get('res.user')
-        context = super()._get_context(model_name)
-        if model_name in {'gru.inbox.request', 'gru.inbox.message',
-                'gru.inbox.timeline'}:
-            context['gru_antennas'] = sorted(User.get_gru_antennas())
-            context['gru_schemes'] = sorted(User.get_gru_schemes())
-        return context

@@ -12,6 +12,7 @@ from trytond.model import fields
 from trytond.modules.document_incoming.document import iter_pages
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
 from . import separator, tesseract
 
@@ -35,6 +36,12 @@ class Incoming(metaclass=PoolMeta):
     @classmethod
     def _get_results(cls):
         return super()._get_results() | {'gru.letter', 'document.incoming'}
+
+    @classmethod
+    def proceed(cls, documents, with_children=False):
+        # the OCR writes what it read on the letters: the only writer of it
+        with Transaction().set_context(_gru_letter_reader=True):
+            return super().proceed(documents, with_children=with_children)
 
     @classmethod
     def copy(cls, documents, default=None):

@@ -9,7 +9,7 @@ from trytond.model import (
     Index, ModelSingleton, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateView, Wizard
 
 from . import extraction, separator, tesseract
@@ -344,6 +344,17 @@ class Letter(Workflow, ModelSQL, ModelView):
             for letter in letters:
                 raise LetterError(gettext('gru_letter.msg_letter_delete',
                         letter=letter.rec_name))
+        elif (mode == 'write' and external
+                and set(values or {}) & cls._read_fields()
+                and not Transaction().context.get('_gru_letter_reader')):
+            # what the OCR read of the usager's letter is kept as read
+            raise LetterError(gettext('gru_letter.msg_letter_text_readonly'))
+
+    @classmethod
+    def _read_fields(cls):
+        "The fields of what was scanned and read, written by the system only"
+        return {'text', 'pages', 'preview', 'ocr_pdf', 'ocr_confidence',
+            'ocr_date', 'source'}
 
     @classmethod
     def copy(cls, letters, default=None):
@@ -594,6 +605,15 @@ class Letter(Workflow, ModelSQL, ModelView):
         """Create the request of each letter (or add the letter to the
         chosen request) with the usager and the antenna, routed by the
         triage rules"""
+        # the staff of the reception site may not see the antenna the
+        # usager is routed to, and so the validated letter: the letters were
+        # checked by the button and a chosen request by the letter's rule,
+        # the rest (request, state, scan) is written as the system
+        with without_check_access():
+            cls._validate_letters(letters)
+
+    @classmethod
+    def _validate_letters(cls, letters):
         pool = Pool()
         Request = pool.get('gru.inbox.request')
         Message = pool.get('gru.inbox.message')
@@ -624,7 +644,10 @@ class Letter(Workflow, ModelSQL, ModelView):
                 attachments.append(Attachment(
                         name='%s.pdf' % letter.number, resource=request,
                         type='data', data=data))
+            # done here, not by the transition, to be written as the system
+            letter.state = 'validated'
         cls.save(letters)
+        cls.log(letters, 'transition', 'state:validated')
         Attachment.save(attachments)
 
     def _request_values(self):

@@ -266,7 +266,6 @@ class CalendarHour(ModelSQL, ModelView):
     "Business Calendar Opening Hours"
     __string__ = "Opening Hours"
     __name__ = 'gru.sla.calendar.hour'
-    __access__ = {'calendar'}
 
     calendar = fields.Many2One('gru.sla.calendar', "Calendar",
         required=True, ondelete='CASCADE')
@@ -277,6 +276,7 @@ class CalendarHour(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.__access__.add('calendar')
         cls._order = [
             ('calendar', 'ASC'), ('weekday', 'ASC'), ('start_time', 'ASC'),
             ('id', 'ASC')]
@@ -316,7 +316,6 @@ class CalendarClosure(ModelSQL, ModelView):
     "Business Calendar Closure"
     __string__ = "Closure"
     __name__ = 'gru.sla.calendar.closure'
-    __access__ = {'calendar'}
 
     calendar = fields.Many2One('gru.sla.calendar', "Calendar",
         required=True, ondelete='CASCADE')
@@ -333,6 +332,7 @@ class CalendarClosure(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.__access__.add('calendar')
         cls._order = [
             ('calendar', 'ASC'), ('start_date', 'ASC'), ('id', 'ASC')]
 
