@@ -4,7 +4,9 @@
 3 October 2022 (source plan of 9 May 2022 and target plan), 97 posts each,
 with their units, shared posts and transformation links.
 
-Used by the demo loader (scripts/demo_data/20_staff.py) and the tests.
+Used by the demo loaders (scripts/demo_data/20_staff.py for the plans,
+40_scheme.py for the referent instructors, 20_staff.py and 60_inbox.py for
+the employees of the demo logins) and the tests.
 See doc/design.rst for how the report's figures were read.
 """
 import datetime as dt
@@ -477,3 +479,64 @@ def staff_report_plans(source, target, seed=2022):
         to_write.extend([[position], values])
     Position.write(*to_write)
     return employees
+
+
+def _post_number(code):
+    "Return the sort key of a post code: 'SIN-INSTR12' after 'SIN-INSTR2'"
+    prefix = code.rstrip('0123456789')
+    return (prefix, int(code[len(prefix):] or 0))
+
+
+def post_occupants(company, codes, plan_name=TARGET_NAME):
+    """Return {post code: employee} of the occupied posts among codes of the
+    plan named plan_name of company"""
+    Position = Pool().get('gru.staff.position')
+    positions = Position.search([
+            ('plan.name', '=', plan_name),
+            ('plan.company', '=', company.id),
+            ('code', 'in', list(codes)),
+            ('occupant', '!=', None),
+            ])
+    return {p.code: p.occupant for p in positions}
+
+
+def instruction_employees(company, plan_name=TARGET_NAME):
+    """Return the employees occupying the instructor posts of the Service
+    Instruction of the plan named plan_name of company, in the order of the
+    posts ('SIN-INSTR1' first), without those who leave their post: the
+    referent instructors of the demo schemes"""
+    Position = Pool().get('gru.staff.position')
+    positions = Position.search([
+            ('plan.name', '=', plan_name),
+            ('plan.company', '=', company.id),
+            ('unit.code', '=', 'SIN'),
+            ('title', '=', JOBS['INSTR'][0]),
+            ('occupant', '!=', None),
+            ('occupant_end', '=', None),
+            ])
+    employees = []
+    for position in sorted(positions, key=lambda p: _post_number(p.code)):
+        if position.occupant not in employees:
+            employees.append(position.occupant)
+    return employees
+
+
+def link_user(user, employee, rename=True):
+    """Make employee the only employee of user, in the employee's company,
+    and name user after him when rename; return True when user changed"""
+    User = Pool().get('res.user')
+    values = {}
+    others = [e.id for e in user.employees if e != employee]
+    if others or employee not in user.employees:
+        values['employees'] = [('remove', others), ('add', [employee.id])]
+    if user.employee != employee:
+        values['employee'] = employee.id
+    if employee.company not in user.companies:
+        values['companies'] = [('add', [employee.company.id])]
+    if user.company != employee.company:
+        values['company'] = employee.company.id
+    if rename and user.name != employee.party.name:
+        values['name'] = employee.party.name
+    if values:
+        User.write([user], values)
+    return bool(values)

@@ -1,8 +1,18 @@
-"""Demo data: the configurable lists of the schemes, referent instructors
-and 8 illustrative aid schemes across the themes of the report (mobility
-and access to employment, energy, student grants, youth, families,
-information systems), each with its launch checklist, request data,
-eligibility criteria, documents, steps, templates and FAQ.
+"""Demo data: the configurable lists of the schemes and 8 illustrative aid
+schemes across the themes of the report (mobility and access to
+employment, energy, student grants, youth, families, information systems),
+each with its referent instructor, backup and processing team, launch
+checklist, request data, eligibility criteria, documents, steps, templates
+and FAQ.
+
+The referents, backups and teams are the employees of the instructor posts
+of the Service Instruction in the target staff plan (20_staff.py), in the
+order of the posts: 'SIN-INSTR1', the demo login ``instructeur``
+(60_inbox.py), is the referent of the Permis pour l'emploi and the Aide à
+la rentrée des familles and the backup of the Aide au transport. Without
+the staff plans (gru_staff not activated), they are 6 named employees. A
+re-run on an existing database puts right the demo schemes whose referent,
+backup or team is not such an instructor.
 
 The schemes are ILLUSTRATIONS written for the demo, not the Region's
 actual rules: their description says so."""
@@ -296,8 +306,6 @@ def load(ctx):
     Template = pool.get('gru.scheme.checklist.template')
     Scheme = pool.get('gru.scheme')
     Task = pool.get('gru.scheme.task')
-    Party = pool.get('party.party')
-    Employee = pool.get('company.employee')
     Company = pool.get('company.company')
 
     themes = _by_code(Theme, THEMES)
@@ -311,19 +319,8 @@ def load(ctx):
         ctx.log('launch checklist template created')
 
     company, = Company.search([], limit=1)
-    employees = Employee.search([('company', '=', company.id)])
-    by_name = {e.party.name: e for e in employees}
-    missing = [n for n in EMPLOYEES if n not in by_name]
-    if missing and len(employees) < len(EMPLOYEES):
-        parties = Party.create([{'name': n} for n in missing])
-        for employee in Employee.create([{
-                        'party': p.id, 'company': company.id,
-                        'start_date': dt.date(2022, 10, 3)}
-                    for p in parties]):
-            by_name[employee.party.name] = employee
-        ctx.log('%d referent instructors created' % len(missing))
-    instructors = [by_name.get(n) for n in EMPLOYEES]
-    instructors = [e for e in instructors if e] or employees
+    instructors = _instructors(ctx, company)
+    _fix_instructors(ctx, instructors)
 
     existing = {s.code for s in Scheme.search([])}
     schemes = SCHEMES[:4] if ctx.small else SCHEMES
@@ -331,17 +328,15 @@ def load(ctx):
     for spec in schemes:
         if spec['code'] in existing:
             continue
-        referent = instructors[spec['referent'] % len(instructors)]
-        backup = instructors[spec['backup'] % len(instructors)]
+        referent, backup, team = _staffing(spec, instructors)
         scheme, = Scheme.create([{
                     'code': spec['code'],
                     'name': spec['name'],
                     'theme': themes[spec['theme']].id,
                     'directorate': directorates[spec['directorate']].id,
                     'referent': referent.id,
-                    'backup_referent': (backup.id
-                        if backup != referent else None),
-                    'team': [('add', [e.id for e in instructors[:3]])],
+                    'backup_referent': backup.id,
+                    'team': [('add', [e.id for e in team])],
                     'description': spec['description'] + '\n\n'
                     + ILLUSTRATIVE,
                     'mailbox': spec['mailbox'],
@@ -385,6 +380,78 @@ def load(ctx):
         ctx.log('%d illustrative schemes created and opened' % created)
 
 
+def _instructors(ctx, company):
+    """Return the instructors of the demo schemes: the instruction employees
+    of the staff plan, or else the named EMPLOYEES (created when missing)"""
+    from trytond.pool import Pool
+    pool = Pool()
+    Employee = pool.get('company.employee')
+    Party = pool.get('party.party')
+    try:
+        pool.get('gru.staff.position')
+    except KeyError:
+        pass
+    else:
+        from gru_staff import demo
+        instructors = demo.instruction_employees(company)
+        if len(instructors) >= 2:
+            return instructors
+    by_name = {e.party.name: e for e in Employee.search([
+                ('company', '=', company.id),
+                ('party.name', 'in', EMPLOYEES)])}
+    missing = [n for n in EMPLOYEES if n not in by_name]
+    if missing:
+        parties = Party.create([{'name': n} for n in missing])
+        for employee in Employee.create([{
+                        'party': p.id, 'company': company.id,
+                        'start_date': dt.date(2022, 10, 3)}
+                    for p in parties]):
+            by_name[employee.party.name] = employee
+        ctx.log('%d referent instructors created' % len(missing))
+    return [by_name[n] for n in EMPLOYEES]
+
+
+def _staffing(spec, instructors):
+    """Return (referent, backup, team) of the scheme spec: two distinct
+    instructors and the processing team, them and a third instructor
+    (after the 6 referents, when there are enough)"""
+    count = len(instructors)
+    referent = instructors[spec['referent'] % count]
+    backup = instructors[spec['backup'] % count]
+    if backup == referent:
+        backup = instructors[(spec['referent'] + 1) % count]
+    team = [referent, backup]
+    index = len(EMPLOYEES) + SCHEMES.index(spec)
+    if index < count and instructors[index] not in team:
+        team.append(instructors[index])
+    return referent, backup, team
+
+
+def _fix_instructors(ctx, instructors):
+    """Put right the existing demo schemes whose referent, backup or team
+    is not an instructor of the demo (e.g. created by an older loader)"""
+    from trytond.pool import Pool
+    Scheme = Pool().get('gru.scheme')
+    specs = {s['code']: s for s in SCHEMES}
+    fixed = []
+    for scheme in Scheme.search([('code', 'in', list(specs))]):
+        if (scheme.referent in instructors
+                and scheme.backup_referent in instructors
+                and scheme.backup_referent != scheme.referent
+                and all(e in instructors for e in scheme.team)):
+            continue
+        referent, backup, team = _staffing(specs[scheme.code], instructors)
+        Scheme.write([scheme], {
+                'referent': referent.id,
+                'backup_referent': backup.id,
+                'team': [('remove', [e.id for e in scheme.team]),
+                    ('add', [e.id for e in team])],
+                })
+        fixed.append(scheme.code)
+    if fixed:
+        ctx.log('referent instructors put right: %s' % ', '.join(fixed))
+
+
 def _faqs(spec):
     faqs = [{'sequence': i, 'kind': 'faq', 'question': q, 'answer': a}
         for i, (q, a) in enumerate(spec['faq'])]
@@ -408,17 +475,18 @@ def _templates(spec, scheme):
             'subject': "%s : votre dossier ${reference}" % spec['name'],
             'body': "Bonjour ${name},\n\nNous avons bien reçu votre "
             "demande « %s » enregistrée sous le numéro ${reference}. "
-            "Elle sera instruite dans un délai indicatif de "
-            "${delay} jours ouvrés.\n\nVous pouvez suivre votre dossier "
-            "sur la plateforme des aides : ${link}\n\nLe service Relation "
-            "usagers de la Région Hauts-de-France" % spec['name'],
+            "Elle sera instruite dans les meilleurs délais.\n\nVous "
+            "pouvez suivre votre dossier sur la plateforme des aides de la "
+            "Région ; votre antenne répond à vos questions.\n\nLe "
+            "service Relation usagers de la Région "
+            "Hauts-de-France" % spec['name'],
             }, {
             'kind': 'email', 'step': first.id,
             'name': "Pièces manquantes",
             'subject': "%s : pièces manquantes (${reference})" % spec['name'],
             'body': "Bonjour ${name},\n\nVotre dossier ${reference} est "
             "incomplet. Merci de déposer sur la plateforme les pièces "
-            "suivantes : ${documents}.\n\nSans réponse sous 30 jours, le "
+            "suivantes : \n\n- \n\nSans réponse sous 30 jours, le "
             "dossier sera classé sans suite.\n\nLe service Relation "
             "usagers",
             }, {
@@ -426,8 +494,8 @@ def _templates(spec, scheme):
             'name': "Notification de décision",
             'subject': "Décision relative à votre demande ${reference}",
             'body': "Madame, Monsieur,\n\nPar décision du ${date}, la "
-            "Région Hauts-de-France vous attribue une aide de ${amount} € "
-            "au titre du dispositif « %s ».\n\nJe vous prie d'agréer, "
+            "Région Hauts-de-France vous attribue une aide au titre du "
+            "dispositif « %s ».\n\nJe vous prie d'agréer, "
             "Madame, Monsieur, l'expression de mes salutations "
             "distinguées." % spec['name'],
             }]

@@ -20,8 +20,8 @@ TOTAL, SMALL = 20000, 500
 BATCH = 1000
 
 LOGINS = [
-    # login, password, role, groups, antennas, name
-    ('ci.amiens', 'demo-ci-amiens', "Chargée d'information, Amiens",
+    # login, password, role, groups, antennas, name (without staff plan)
+    ('ci.amiens', 'demo-ci-amiens', "Chargé d'information, Amiens",
         ['group_information_officer'], ['AMI'], "Camille Lenoir"),
     ('resp.stquentin', 'demo-resp-stq',
         "Responsable des antennes de Saint-Quentin et Laon",
@@ -32,6 +32,17 @@ LOGINS = [
     ('superviseur', 'demo-superviseur', "Superviseur DARRU",
         ['group_supervisor'], [], "Martine Wattebled"),
     ]
+# each demo login is the person of a post of the target staff plan
+# (gru_staff.demo): the user is that employee and bears his name
+POSTS = {
+    'ci.amiens': 'AMI-CI1',
+    'resp.stquentin': 'STQ-R1',
+    # the first instructor post: referent of the PPE and FAMRENT schemes
+    # (40_scheme.py)
+    'instructeur': 'SIN-INSTR1',
+    # the head of the Service Information et accompagnement
+    'superviseur': 'SIA-HEAD_SRV1',
+    }
 MOTIVES = [
     ('INFO', "Demande d'information", [
             ('INFO-ELIG', "Éligibilité à un dispositif"),
@@ -218,42 +229,68 @@ def _user(login, name, password=None, groups=(), antennas=(), company=None):
     return user, True
 
 
+def _login_employees(ctx, company):
+    """Return {login: employee} of the demo logins: the occupants of their
+    posts in the staff plan, or else (gru_staff not activated) the employee
+    of their name, created when missing"""
+    from trytond.pool import Pool
+    pool = Pool()
+    Employee = pool.get('company.employee')
+    Party = pool.get('party.party')
+    occupants = {}
+    try:
+        pool.get('gru.staff.position')
+    except KeyError:
+        pass
+    else:
+        from gru_staff import demo
+        occupants = demo.post_occupants(company, POSTS.values())
+    employees = {}
+    for login, _, _, _, _, name in LOGINS:
+        if POSTS[login] in occupants:
+            employees[login] = occupants[POSTS[login]]
+            continue
+        found = Employee.search([
+                ('party.name', '=', name),
+                ('company', '=', company.id)], limit=1)
+        if not found:
+            party, = Party.create([{'name': name}])
+            found = Employee.create([{
+                        'party': party.id, 'company': company.id}])
+            ctx.log('employee %s created for the login %s' % (name, login))
+        employees[login] = found[0]
+    return employees
+
+
 def _agents(ctx, company, antennas):
     """Create the demo logins and 2 or 3 agents per antenna; return
     ({code: team members}, {login: user})"""
     from faker import Faker
 
     from trytond.pool import Pool
+
+    from gru_staff.demo import link_user
     pool = Pool()
     ModelData = pool.get('ir.model.data')
-    Employee = pool.get('company.employee')
-    User = pool.get('res.user')
     agent_group = ModelData.get_id('gru_base', 'group_gru_agent')
     officer_group = ModelData.get_id('gru_inbox', 'group_information_officer')
 
     demo = {}
     created = 0
+    employees = _login_employees(ctx, company)
     for login, password, role, groups, codes, name in LOGINS:
         group_ids = [agent_group] + [ModelData.get_id('gru_inbox', g)
             for g in groups]
-        user, new = _user(login, name, password, group_ids,
+        employee = employees[login]
+        user, new = _user(login, employee.party.name, password, group_ids,
             [antennas[c].id for c in codes if c in antennas], company)
         created += new
+        # an existing user is put right: the employee and his name
+        link_user(user, employee)
         demo[login] = user
         # a retried transaction loads again: list each login once
         if (login, password, role) not in ctx.logins:
             ctx.logins.append((login, password, role))
-    # the instructor is the referent employee of her schemes
-    instructor = demo['instructeur']
-    if not instructor.employees:
-        employees = Employee.search([
-                ('party.name', '=', instructor.name),
-                ('company', '=', company.id)], limit=1)
-        if employees:
-            User.write([instructor], {
-                    'employees': [('add', [employees[0].id])],
-                    'employee': employees[0].id,
-                    })
 
     fake = Faker('fr_FR')
     fake.seed_instance(SEED)
