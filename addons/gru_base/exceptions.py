@@ -5,3 +5,12 @@ from trytond.exceptions import UserError
 
 class ApiKeyError(UserError):
     pass
+
+
+class ApiInputError(UserError):
+    "The input of an HTTP API call is invalid: answered as a JSON 4xx"
+
+    def __init__(self, message, status=400, field=None, **extra):
+        super().__init__(message)
+        self.status = status
+        self.extra = dict(extra, field=field)

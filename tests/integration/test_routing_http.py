@@ -4,6 +4,7 @@ import json
 import os
 import unittest
 
+from tests.integration.test_intake_http import raw_request
 from tests.support import DEMO_IVR_KEY, demo_server
 
 
@@ -51,13 +52,60 @@ class RoutingHTTPTestCase(unittest.TestCase):
         "Without a key the answer is 401"
         status, data = self.route(key=None, postal_code='80000')
         self.assertEqual(status, 401)
-        self.assertIn('API key', data['error'])
+        self.assertIn('X-API-Key', data['error'])
 
     def test_invalid_key(self):
         "With a wrong key the answer is 403"
         status, data = self.route(key='gru_wrong', postal_code='80000')
         self.assertEqual(status, 403)
         self.assertNotIn('antenna', data)
+
+    def raw(self, query, key=DEMO_IVR_KEY, method='GET', **headers):
+        if key:
+            headers['X-API-Key'] = key
+        status, content_type, data = raw_request(self.server, method,
+            self.path + '?' + query, headers=headers)
+        self.assertTrue(content_type.startswith('application/json'),
+            (status, content_type, data))
+        return status, data
+
+    def test_key_in_query_refused(self):
+        "A key in the query string is refused with a JSON 400"
+        for key in [None, DEMO_IVR_KEY]:
+            status, data = self.raw(
+                'postal_code=80000&api_key=' + DEMO_IVR_KEY, key=key)
+            self.assertEqual(status, 400, data)
+            self.assertIn('X-API-Key', data['error'])
+            self.assertNotIn('antenna', data)
+            self.assertNotIn(DEMO_IVR_KEY, json.dumps(data))
+
+    def test_language(self):
+        "Errors in French by default, in English on Accept-Language: en"
+        status, data = self.raw('postal_code=80A00')
+        self.assertEqual(status, 400)
+        self.assertIn("code postal", data['error'])
+        status, data = self.raw('postal_code=80A00',
+            **{'Accept-Language': 'en'})
+        self.assertEqual(status, 400)
+        self.assertIn("postal code", data['error'])
+        status, data = self.raw('postal_code=80000&language=de')
+        self.assertEqual((status, data['field']), (400, 'language'))
+
+    def test_bad_input_is_json(self):
+        "Odd dates, NUL characters, other methods: JSON 4xx, never a 500"
+        for query in ['postal_code=80000&date=9999-12-31',
+                'postal_code=80000&date=0001-01-01',
+                'postal_code=80000&date=2026-02-30',
+                'postal_code=80000&date=%FF%FE',
+                'commune=Amiens%00', 'postal_code=%00',
+                'commune=' + 'a' * 5000]:
+            status, data = self.raw(query)
+            self.assertLess(status, 500, (query, data))
+            if status != 200:
+                self.assertTrue(data['error'], query)
+        for method in ['POST', 'DELETE']:
+            status, data = self.raw('postal_code=80000', method=method)
+            self.assertEqual(status, 405, data)
 
     def test_malformed(self):
         "Malformed input is a 400 naming the problem"
