@@ -104,6 +104,14 @@ class ParsedMail:
     def all_recipients(self):
         return self.to + self.cc + self.delivered_to
 
+    def inline_images(self):
+        """Return {Content-ID: (content type, data)} of the image parts the
+        HTML can refer to as cid: (the parts over the size limit are not
+        kept, so their references stay blocked)"""
+        return {a.content_id: (a.content_type, a.data)
+            for a in self.attachments
+            if a.content_id and a.content_type.startswith('image/')}
+
 
 class _TextExtractor(HTMLParser):
     "Turn HTML into readable text (for mails without a text part)"
