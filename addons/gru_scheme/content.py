@@ -11,6 +11,17 @@ from trytond.pyson import Eval
 
 from .exceptions import TemplateValidationError
 
+# The ${variables} the answer templates may use: the only list, read by
+# the check of the templates (Template.validate_fields), their rendering
+# (Template.render) and their form; the request gives their values
+# (gru.inbox.request.template_values). Each is described by the message
+# 'gru_scheme.msg_variable_<name>'.
+VARIABLES = [
+    'reference', 'subject', 'usager', 'usager_name', 'name', 'email',
+    'received_date', 'scheme', 'scheme_code', 'antenna', 'antenna_phone',
+    'antenna_email', 'agent', 'date',
+    ]
+
 
 class DocumentType(DeactivableMixin, ModelSQL, ModelView):
     "Scheme Document Type"
@@ -111,7 +122,13 @@ class Template(ModelSQL, ModelView):
         states={
             'invisible': Eval('kind') != 'letter',
             })
-    variables = fields.Function(fields.Char("Variables"), 'get_variables')
+    variables = fields.Function(fields.Char("Variables Used"),
+        'get_variables')
+    available_variables = fields.Function(fields.Text(
+            "Available Variables",
+            help="The ${variable} placeholders a template may use and what "
+            "each one is replaced by."),
+        'get_available_variables')
 
     @classmethod
     def __setup__(cls):
@@ -125,13 +142,28 @@ class Template(ModelSQL, ModelView):
     def get_variables(self, name):
         return ', '.join(self.variable_names())
 
+    def get_available_variables(self, name):
+        return '\n'.join('${%s}: %s' % (n, description)
+            for n, description in self.available_variables_get())
+
+    @classmethod
+    def available_variables_get(cls):
+        "Return the [(name, description)] of the variables templates may use"
+        return [(n, gettext('gru_scheme.msg_variable_%s' % n))
+            for n in VARIABLES]
+
     def variable_names(self):
         names = []
         for text in [self.subject, self.body]:
-            for name in string.Template(text or '').get_identifiers():
+            for name in self.placeholders(text):
                 if name not in names:
                     names.append(name)
         return names
+
+    @staticmethod
+    def placeholders(text):
+        "Return the names of the ${variables} still in text"
+        return string.Template(text or '').get_identifiers()
 
     @classmethod
     def validate_fields(cls, templates, field_names):
@@ -145,6 +177,16 @@ class Template(ModelSQL, ModelView):
                     raise TemplateValidationError(gettext(
                             'gru_scheme.msg_template_invalid_placeholder',
                             template=template.name))
+            known = {n for n, _ in template.available_variables_get()}
+            unknown = [n for n in template.variable_names()
+                if n not in known]
+            if unknown:
+                raise TemplateValidationError(gettext(
+                        'gru_scheme.msg_template_unknown_variable',
+                        template=template.name,
+                        variables=', '.join('${%s}' % n for n in unknown),
+                        available=', '.join('${%s}' % n for n in sorted(
+                                known))))
             if (template.document_name
                     and not template.document_name.lower().endswith(
                         ('.docx', '.odt'))):
@@ -154,11 +196,13 @@ class Template(ModelSQL, ModelView):
                         filename=template.document_name))
 
     def render(self, values):
-        """Return (subject, body, missing) with the ${variables} replaced by
-        values; the variables without value are kept and listed in
-        missing"""
+        """Return (subject, body, missing) with the available ${variables}
+        replaced by values; the variables unknown or without value (None or
+        empty) are kept and listed in missing"""
+        known = {n for n, _ in self.available_variables_get()}
+        values = {k: str(v) for k, v in values.items()
+            if k in known and v is not None and str(v) != ''}
         missing = [n for n in self.variable_names() if n not in values]
-        values = {k: '' if v is None else str(v) for k, v in values.items()}
         subject = string.Template(self.subject or '').safe_substitute(values)
         body = string.Template(self.body or '').safe_substitute(values)
         return subject, body, missing

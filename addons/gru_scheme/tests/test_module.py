@@ -296,5 +296,50 @@ class GruSchemeTestCase(CompanyTestMixin, ModuleTestCase):
             Template.write([template], {'kind': 'letter',
                     'document': b'PK', 'document_name': 'modele.pdf'})
 
+    @with_transaction()
+    def test_template_variables_checked(self):
+        """A template is saved only with the available variables, lists
+        them, and keeps those without value"""
+        pool = Pool()
+        Scheme = pool.get('gru.scheme')
+        Template = pool.get('gru.scheme.template')
+        theme, directorate, _ = create_lists()
+        scheme, = Scheme.create([{
+                    'code': 'PP', 'name': "Pass Permis",
+                    'theme': theme.id, 'directorate': directorate.id,
+                    }])
+        for body in [
+                "Délai : ${delay} jours.",
+                "Suivez votre dossier : ${link}",
+                "Pièces : ${missing_documents}"]:
+            with self.subTest(body=body):
+                with self.assertRaises(TemplateValidationError) as cm:
+                    Template.create([{
+                                'scheme': scheme.id, 'name': "Accusé",
+                                'body': body,
+                                }])
+                name = body.split('${')[1].split('}')[0]
+                self.assertIn('${%s}' % name, cm.exception.message)
+                self.assertIn('${reference}', cm.exception.message)
+        template, = Template.create([{
+                    'scheme': scheme.id, 'name': "Accusé",
+                    'subject': "Dossier ${reference}",
+                    'body': "Appelez le ${antenna_phone}.",
+                    }])
+        available = template.available_variables.splitlines()
+        self.assertEqual(
+            [line.split(':')[0] for line in available],
+            ['${%s}' % n for n, _ in Template.available_variables_get()])
+        self.assertIn('${antenna_phone}: ', template.available_variables)
+        # an empty value leaves the variable to fill, never a blank
+        subject, body, missing = template.render({
+                'reference': 'PP-1', 'antenna_phone': '',
+                'delay': '30'})
+        self.assertEqual(subject, "Dossier PP-1")
+        self.assertEqual(body, "Appelez le ${antenna_phone}.")
+        self.assertEqual(missing, ['antenna_phone'])
+        with self.assertRaises(TemplateValidationError):
+            Template.write([template], {'subject': "Dossier ${delay}"})
+
 
 del ModuleTestCase
