@@ -191,3 +191,84 @@ class DemoRPCTestCase(unittest.TestCase):
     def search_read(cls, model, domain, fields):
         return cls.rpc('model.%s.search_read' % model,
             [domain, 0, None, None, fields, cls.context])
+
+
+class RPCError(Exception):
+    """The error answered by the server to a JSON-RPC call.
+
+    A Tryton exception comes as [class name, args]: a UserError (and its
+    subclasses, AccessError included) as ['UserError', [message,
+    description, domain]]; any other exception as [str(exception),
+    traceback]; a refused method (not in __rpc__) as an HTTP error."""
+
+    def __init__(self, method, error, status=200):
+        self.method = method
+        self.error = error
+        self.status = status
+        self.kind = None
+        self.message = self.description = ''
+        if isinstance(error, list) and error:
+            self.kind = error[0]
+            args = error[1] if len(error) > 1 else None
+            if self.kind == 'UserError' and isinstance(args, list) and args:
+                self.message = args[0] or ''
+                self.description = (args[1] or '') if len(args) > 1 else ''
+            else:
+                self.message = str(error[0])[:2000]
+        else:
+            self.message = str(error)[:2000]
+        super().__init__('%s: %s' % (method, self.summary()))
+
+    @property
+    def user_error(self):
+        "True for a UserError (what the client shows to the user)"
+        return self.kind == 'UserError'
+
+    def summary(self):
+        if self.status != 200:
+            return 'HTTP %s %s' % (self.status, self.message[:300])
+        if self.user_error:
+            return 'UserError %r' % self.message[:300]
+        return 'server exception %s' % self.message[:300]
+
+
+class RPCClient:
+    """A JSON-RPC client logged in as one user, keeping his session.
+
+    client('model.gru.inbox.request.search_count', [domain, context]) or
+    client.model('gru.inbox.request', 'search_count', domain), which adds
+    the user's context (his preferences, updated by context=). An error
+    answered by the server raises RPCError."""
+
+    def __init__(self, server, login, password, language='fr'):
+        self.server = server
+        self.login = login
+        self.session = None
+        self.user_id, token, _ = self(
+            'common.db.login', [login, {'password': password}, language])
+        self.session = base64.b64encode(
+            ('%s:%s:%s' % (login, self.user_id, token)).encode()).decode()
+        self.context = self('model.res.user.get_preferences', [True, {}])
+
+    def __call__(self, method, params):
+        headers = {'Content-Type': 'application/json'}
+        if self.session:
+            headers['Authorization'] = 'Session ' + self.session
+        request = urllib.request.Request(
+            self.server.url + self.server.database + '/rpc/',
+            data=json.dumps({'id': 1, 'method': method,
+                    'params': params}).encode(),
+            headers=headers, method='POST')
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                data = json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            raise RPCError(method, error.read().decode('utf-8', 'replace'),
+                status=error.code)
+        if data.get('error'):
+            raise RPCError(method, data['error'])
+        return data['result']
+
+    def model(self, model, method, *args, context=None):
+        return self('model.%s.%s' % (model, method),
+            list(args) + [dict(self.context, **(context or {}))])

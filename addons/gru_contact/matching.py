@@ -17,6 +17,7 @@ from trytond.rpc import RPC
 from trytond.transaction import Transaction
 from trytond.wizard import StateAction, StateTransition, Wizard
 
+from gru_base.model import ExportAccessMixin
 from gru_territory.tools import normalize_postal_code
 
 from .exceptions import MatchingInputError
@@ -340,7 +341,7 @@ class Matching(Model):
         return result
 
 
-class Duplicate(Workflow, ModelSQL, ModelView):
+class Duplicate(ExportAccessMixin, Workflow, ModelSQL, ModelView):
     "Probable Duplicate Usagers"
     __name__ = 'gru.contact.duplicate'
     __string__ = "Probable Duplicate Usagers"

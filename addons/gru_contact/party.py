@@ -11,6 +11,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
+from gru_base.model import ExportAccessMixin
 from gru_territory.exceptions import RoutingInputError
 from gru_territory.tools import normalize_postal_code
 
@@ -29,7 +30,7 @@ CHANNELS = [
 PHONE_TYPES = {'phone', 'mobile', 'fax'}
 
 
-class Party(metaclass=PoolMeta):
+class Party(ExportAccessMixin, metaclass=PoolMeta):
     __name__ = 'party.party'
 
     is_person = fields.Boolean("Person",
@@ -286,7 +287,7 @@ class Party(metaclass=PoolMeta):
             cls.write(parties, {'last_contact_date': date})
 
 
-class Address(metaclass=PoolMeta):
+class Address(ExportAccessMixin, metaclass=PoolMeta):
     __name__ = 'party.address'
 
     @classmethod
@@ -312,7 +313,7 @@ class Address(metaclass=PoolMeta):
         return callback
 
 
-class ContactMechanism(metaclass=PoolMeta):
+class ContactMechanism(ExportAccessMixin, metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
 
     value_key = fields.Char("Look-up Key", readonly=True,
@@ -382,7 +383,7 @@ class ContactMechanism(metaclass=PoolMeta):
         super().check_valid_email(mechanisms, field_names=field_names)
 
 
-class Identifier(metaclass=PoolMeta):
+class Identifier(ExportAccessMixin, metaclass=PoolMeta):
     __name__ = 'party.identifier'
 
     @classmethod

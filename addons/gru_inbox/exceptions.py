@@ -8,6 +8,10 @@ class RequestError(UserError):
     pass
 
 
+class ReplyUnfilledError(RequestError):
+    "A reply still holds ${placeholders} nobody filled"
+
+
 class RequestWarning(UserWarning):
     pass
 
@@ -22,3 +26,7 @@ class IntakeError(UserError):
 
 class RuleValidationError(ValidationError):
     pass
+
+
+class VolumeContextError(UserError):
+    "The context of the request volumes has a value of a wrong type"

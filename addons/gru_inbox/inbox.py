@@ -3,7 +3,6 @@
 "The request (demande): one contact of a usager whatever its channel."
 import datetime as dt
 
-import nh3
 from sql.aggregate import Count
 
 from trytond.i18n import gettext
@@ -14,10 +13,12 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
+from gru_base.model import ExportAccessMixin, check_targets
 from gru_contact.matching import SCORE_NAME, SCORE_POSTAL_CODE
 from gru_contact.tools import normalize_email, normalize_phone
 
 from .exceptions import IntakeError, RequestError
+from .html import sanitize_html
 
 CHANNELS = [
     ('email', "Email"),
@@ -49,13 +50,6 @@ CANCEL_REASONS = [
     ('duplicate', "Duplicate"),
     ('other', "Other"),
     ]
-
-
-def sanitize_html(html):
-    "Return html safe to display: no script, style, event handler, iframe"
-    if not html:
-        return html
-    return nh3.clean(html, link_rel='noopener noreferrer')
 
 
 class Motive(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
@@ -97,7 +91,7 @@ class Tag(DeactivableMixin, ModelSQL, ModelView):
         return '#5b6f8c'
 
 
-class Request(Workflow, ModelSQL, ModelView):
+class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
     "Request"
     __string__ = "Request"
     __name__ = 'gru.inbox.request'
@@ -456,6 +450,10 @@ class Request(Workflow, ModelSQL, ModelView):
     def check_modification(cls, mode, requests, values=None, external=False):
         super().check_modification(
             mode, requests, values=values, external=external)
+        if external and mode in {'create', 'write'}:
+            # a usager is seen through his requests: linking one's request
+            # to another antenna's usager would reveal him
+            check_targets(requests, ['party', 'duplicate_of'], values)
         if mode == 'delete':
             for request in requests:
                 if request.state != 'new' or request.messages:
@@ -980,7 +978,7 @@ class Request(Workflow, ModelSQL, ModelView):
         return values, message
 
 
-class RequestTag(ModelSQL):
+class RequestTag(ExportAccessMixin, ModelSQL):
     "Request - Tag"
     __string__ = "Request - Tag"
     __name__ = 'gru.inbox.request-gru.inbox.tag'
@@ -989,12 +987,16 @@ class RequestTag(ModelSQL):
     tag = fields.Many2One('gru.inbox.tag', "Tag", required=True,
         ondelete='CASCADE')
 
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('request')
 
-class Message(ModelSQL, ModelView):
+
+class Message(ExportAccessMixin, ModelSQL, ModelView):
     "Message"
     __string__ = "Message"
     __name__ = 'gru.inbox.message'
-    __access__ = {'request'}
 
     request = fields.Many2One('gru.inbox.request', "Request", required=True,
         ondelete='CASCADE')
@@ -1025,6 +1027,16 @@ class Message(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # trytond resets __access__ in Model.__setup__: add to it here
+        cls.__access__.add('request')
+        received = (Eval('direction') == 'in') & (Eval('id', -1) >= 0)
+        for name in cls._received_fields() - {'request'}:
+            field = getattr(cls, name)
+            readonly = field.states.get('readonly')
+            field.states = field.states.copy()
+            field.states['readonly'] = (
+                (readonly | received) if readonly is not None else received)
+            field.depends = field.depends | {'direction'}
         t = cls.__table__()
         cls._sql_indexes.update({
                 Index(t, (t.request, Index.Equality()),
@@ -1071,6 +1083,34 @@ class Message(ModelSQL, ModelView):
         if values.get('body_html'):
             values['body_html'] = sanitize_html(values['body_html'])
         return values
+
+    @classmethod
+    def check_modification(cls, mode, messages, values=None, external=False):
+        super().check_modification(
+            mode, messages, values=values, external=external)
+        if not external:
+            # the gateways and the workflow (merge) write as the system
+            return
+        if mode == 'write':
+            changed = set(values or {}) & cls._received_fields()
+            if changed:
+                for message in messages:
+                    if message.direction == 'in':
+                        # no name: the message may be out of the user's
+                        # reach, the access rules are checked after this
+                        raise RequestError(gettext(
+                                'gru_inbox.msg_message_received_readonly'))
+        elif mode == 'delete':
+            for message in messages:
+                if message.direction == 'in':
+                    raise RequestError(gettext(
+                            'gru_inbox.msg_message_received_delete'))
+
+    @classmethod
+    def _received_fields(cls):
+        "The fields of what the usager sent, never changed once received"
+        return {'request', 'direction', 'channel', 'date', 'from_address',
+            'to_address', 'subject', 'body', 'body_html'}
 
     @classmethod
     def on_modification(cls, mode, messages, field_names=None):

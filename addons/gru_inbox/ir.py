@@ -24,6 +24,7 @@ class Rule(metaclass=PoolMeta):
         if cls.gru_scoped_models() & set(model_names):
             key = (key,
                 tuple(sorted(User.get_gru_antennas())),
+                tuple(sorted(User.get_gru_antennas(teams=False))),
                 tuple(sorted(User.get_gru_schemes())))
         return key
 
@@ -34,5 +35,9 @@ class Rule(metaclass=PoolMeta):
         context = super()._get_context(model_name)
         if model_name in cls.gru_scoped_models():
             context['gru_antennas'] = sorted(User.get_gru_antennas())
+            # the antennas given on the user form only: what a manager may
+            # manage, so that joining a team cannot widen it
+            context['gru_own_antennas'] = sorted(
+                User.get_gru_antennas(teams=False))
             context['gru_schemes'] = sorted(User.get_gru_schemes())
         return context

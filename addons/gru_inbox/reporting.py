@@ -10,12 +10,16 @@ from sql.conditionals import Case, Coalesce
 from sql.functions import Function, ToChar
 
 from trytond import backend
+from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.modelsql import convert_from
 from trytond.pool import Pool
 from trytond.pyson import Eval, If, In
 from trytond.transaction import Transaction
 
+from gru_base.model import ExportAccessMixin
+
+from .exceptions import VolumeContextError
 from .inbox import CHANNELS, STATES
 
 # what a volume can be grouped by (gru_volume_dimensions of the context)
@@ -129,15 +133,39 @@ class RequestVolume(ModelSQL, ModelView):
         context = Transaction().context
         from_date, to_date = cls.last_twelve_months()
         if 'from_date' in context:
-            from_date = context['from_date']
+            from_date = cls._context_date('from_date')
         if 'to_date' in context:
-            to_date = context['to_date']
+            to_date = cls._context_date('to_date')
         return from_date, to_date
+
+    @classmethod
+    def _context_date(cls, name):
+        """Return the date of the context key name: a date, an ISO date
+        string or None; raise VolumeContextError for any other value"""
+        value = Transaction().context[name]
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if value is None or isinstance(value, dt.date):
+            return value
+        if value == '':
+            return None
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise VolumeContextError(gettext('gru_inbox.msg_volume_context_date',
+                field=name, value=str(value)[:30]))
 
     @classmethod
     def dimensions(cls):
         "Return the names of the columns grouped, from the context"
         names = Transaction().context.get('gru_volume_dimensions') or []
+        if isinstance(names, str):
+            names = [names]
+        elif not isinstance(names, (list, tuple)):
+            # a wrong type groups by every dimension, as no value does
+            names = []
         return [d for d in DIMENSIONS if d in names] or list(DIMENSIONS)
 
     @classmethod
@@ -248,14 +276,14 @@ class RequestVolume(ModelSQL, ModelView):
             group_by=[Column(months, d) for d in dimensions])
 
 
-class RequestTimeline(ModelSQL, ModelView):
+class RequestTimeline(ExportAccessMixin, ModelSQL, ModelView):
     "Usager Timeline"
     __string__ = "Usager Timeline"
     __name__ = 'gru.inbox.timeline'
 
     date = fields.DateTime("Date")
     party = fields.Many2One('party.party', "Usager")
-    request = fields.Many2One('gru.inbox.request', "Request")
+    request = fields.Many2One('gru.inbox.request', "Request", required=True)
     message = fields.Many2One('gru.inbox.message', "Message")
     channel = fields.Selection(CHANNELS, "Channel")
     direction = fields.Selection([
@@ -271,6 +299,8 @@ class RequestTimeline(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # a row is seen by who sees its request
+        cls.__access__.add('request')
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
 
     @classmethod

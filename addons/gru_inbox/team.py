@@ -367,10 +367,10 @@ class User(metaclass=PoolMeta):
                 ], limit=1)
 
     @classmethod
-    def get_gru_antennas(cls, user_id=None):
+    def get_gru_antennas(cls, user_id=None, teams=True):
         """Return the ids of the antennas whose requests user sees: his
-        antennas, those of his teams and, for an antenna manager, the
-        antennas sharing his antennas' manager"""
+        antennas, those of his teams (unless teams is False) and, for an
+        antenna manager, the antennas sharing his antennas' manager"""
         pool = Pool()
         ModelData = pool.get('ir.model.data')
         user_id = user_id if user_id is not None else Transaction().user
@@ -379,7 +379,8 @@ class User(metaclass=PoolMeta):
         with Transaction().set_context(_check_access=False):
             user = cls(user_id)
             antennas = set(user.gru_antennas)
-            antennas |= {t.antenna for t in user.gru_teams if t.antenna}
+            if teams:
+                antennas |= {t.antenna for t in user.gru_teams if t.antenna}
             manager_group = ModelData.get_id(
                 'gru_inbox', 'group_antenna_manager')
             if manager_group in {g.id for g in user.groups}:

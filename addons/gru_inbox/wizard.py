@@ -1,11 +1,15 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "Wizards on requests: cancel, merge duplicates, reply from a template."
+from trytond.i18n import gettext
 from trytond.model import ModelView, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
+from trytond.transaction import Transaction, check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .exceptions import ReplyUnfilledError, RequestError
 from .inbox import CHANNELS, OPEN_STATES
 
 
@@ -41,6 +45,7 @@ class Cancel(Wizard):
         pool = Pool()
         Request = pool.get('gru.inbox.request')
         if self.start.reason == 'duplicate':
+            Merge.check_target(self.start.duplicate_of)
             Request.merge_into(list(self.records), self.start.duplicate_of)
         else:
             Request.do_cancel(list(self.records), self.start.reason)
@@ -77,8 +82,27 @@ class Merge(Wizard):
     def transition_merge(self):
         pool = Pool()
         Request = pool.get('gru.inbox.request')
+        self.check_target(self.start.target)
         Request.merge_into(list(self.records), self.start.target)
         return 'end'
+
+    @classmethod
+    def check_target(cls, target):
+        "Refuse a target request the user may not write"
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        Rule = pool.get('ir.rule')
+        transaction = Transaction()
+        if not transaction.user:
+            return
+        # the wizard runs without access checks: check the target here
+        with check_access():
+            ModelAccess.check('gru.inbox.request', mode='write')
+            try:
+                Rule.check('gru.inbox.request', [target.id], mode='write')
+            except AccessError as exception:
+                raise RequestError(gettext(
+                        'gru_inbox.msg_merge_target_access')) from exception
 
 
 class ReplyStart(ModelView):
@@ -136,15 +160,33 @@ class Reply(Wizard):
 
     def transition_send(self):
         pool = Pool()
-        Request = pool.get('gru.inbox.request')
         Message = pool.get('gru.inbox.message')
+        Template = pool.get('gru.scheme.template')
         request = self.record
+        unfilled = []
+        for text in [self.start.subject, self.start.body]:
+            unfilled += [n for n in Template.placeholders(text)
+                if n not in unfilled]
+        if unfilled:
+            raise ReplyUnfilledError(gettext(
+                    'gru_inbox.msg_reply_unfilled_placeholders',
+                    request=request.rec_name,
+                    placeholders=', '.join('${%s}' % n for n in unfilled)))
         message = Message(
             request=request, direction='out', channel=self.start.channel,
             to_address=self.start.to_address, subject=self.start.subject,
             body=self.start.body)
         message.save()
         request.send_message(message)
+        return self.after_send(message)
+
+    def after_send(self, message):
+        """Return the state that follows the sending of message; a channel
+        that failed to send returns its own state and leaves the request in
+        its state"""
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        request = self.record
         if self.start.mark_answered and request.state in OPEN_STATES:
             Request.answer([request])
         return 'end'

@@ -12,6 +12,8 @@ from trytond.pyson import Eval, Id
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateView, Wizard
 
+from gru_base.model import ExportAccessMixin, check_targets
+
 from . import extraction, separator, tesseract
 from .exceptions import LetterError, ScanError
 
@@ -139,7 +141,7 @@ class YearSequence(ModelSQL):
             return sequence.get()
 
 
-class Letter(Workflow, ModelSQL, ModelView):
+class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
     "Incoming Letter"
     __string__ = "Incoming Letter"
     __name__ = 'gru.letter'
@@ -340,6 +342,8 @@ class Letter(Workflow, ModelSQL, ModelView):
     def check_modification(cls, mode, letters, values=None, external=False):
         super().check_modification(
             mode, letters, values=values, external=external)
+        if external and mode in {'create', 'write'}:
+            check_targets(letters, ['party', 'request'], values)
         if mode == 'delete':
             for letter in letters:
                 raise LetterError(gettext('gru_letter.msg_letter_delete',
@@ -681,7 +685,7 @@ class Letter(Workflow, ModelSQL, ModelView):
             }
 
 
-class Quarantine(ModelSQL, ModelView):
+class Quarantine(ExportAccessMixin, ModelSQL, ModelView):
     "Quarantined Scan"
     __string__ = "Quarantined Scan"
     __name__ = 'gru.letter.quarantine'

@@ -11,6 +11,8 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from gru_base.model import ExportAccessMixin
+
 from . import docx_merge
 from .exceptions import LetterError, TemplateError
 
@@ -81,7 +83,7 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
                         fields=', '.join(unknown)))
 
 
-class Outgoing(ModelSQL, ModelView):
+class Outgoing(ExportAccessMixin, ModelSQL, ModelView):
     "Outgoing Letter"
     __string__ = "Outgoing Letter"
     __name__ = 'gru.letter.outgoing'
@@ -118,6 +120,8 @@ class Outgoing(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # a reply letter is seen by who sees its request
+        cls.__access__.add('request')
         t = cls.__table__()
         cls._sql_constraints = [
             ('number_unique', Unique(t, t.number),

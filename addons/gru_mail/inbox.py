@@ -9,17 +9,23 @@ Request.send_message (replies) and the acknowledgements.
 import datetime as dt
 import logging
 import mimetypes
+import smtplib
+import socket
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
+import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.sendmail import get_smtp_server
 from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView
 
 from gru_contact.tools import normalize_email
+from gru_inbox.html import NOTE_HTML, sanitize_html, translate_note
+from gru_inbox.inbox import OPEN_STATES
 
 from .exceptions import MailboxError, MailSendError
 from .parsing import parse
@@ -28,6 +34,49 @@ logger = logging.getLogger(__name__)
 MAX_SEND_ATTEMPTS = 8
 # the outcome of the rule action, read back by gru.mail.received
 OUTCOMES = {}
+
+
+def send_error_reason(error):
+    """Return the translated reason of the SMTP sending error, for the
+    agent: connection refused, server unreachable, authentication failed,
+    recipient refused or another error (with its detail)"""
+    try:
+        uri = config.parse_uri(config.get('email', 'uri'))
+        server = '%s:%s' % (uri.hostname, uri.port or (
+                465 if uri.scheme.startswith('smtps') else 25))
+    except Exception:
+        server = '?'
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return gettext('gru_mail.msg_send_authentication_failed',
+            server=server, detail=_smtp_detail(error))
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return gettext('gru_mail.msg_send_recipient_refused',
+            recipients=', '.join(error.recipients),
+            detail='; '.join(_smtp_detail(e)
+                for e in error.recipients.values()))
+    if isinstance(error, ConnectionRefusedError):
+        return gettext('gru_mail.msg_send_connection_refused',
+            server=server)
+    if not isinstance(error, smtplib.SMTPException) and isinstance(
+            error, (socket.timeout, socket.gaierror, OSError)):
+        return gettext('gru_mail.msg_send_unreachable',
+            server=server, detail=str(error))
+    return gettext('gru_mail.msg_send_failed',
+        server=server, detail=_smtp_detail(error) or type(error).__name__)
+
+
+def _smtp_detail(error):
+    "Return the answer of the SMTP server held by error"
+    if isinstance(error, tuple):
+        code, text = error[:2]
+    else:
+        code = getattr(error, 'smtp_code', None)
+        text = getattr(error, 'smtp_error', None)
+    if isinstance(text, bytes):
+        text = text.decode('utf-8', 'replace')
+    if code is None and text is None:
+        return str(error)
+    return ' '.join(str(x) for x in [code, text] if x)
 
 
 class Request(metaclass=PoolMeta):
@@ -293,7 +342,9 @@ class Request(metaclass=PoolMeta):
             'cc_address': ', '.join(parsed.cc)[:250] or None,
             'subject': (parsed.subject or '')[:250] or None,
             'body': body,
-            'body_html': parsed.html,
+            # remote content blocked, cid: images inline, at storage
+            'body_html': sanitize_html(
+                parsed.html, images=parsed.inline_images()),
             'history': parsed.history or None,
             'mail_message_id': parsed.message_id,
             'mail_in_reply_to': ' '.join(parsed.in_reply_to) or None,
@@ -447,7 +498,17 @@ class Request(metaclass=PoolMeta):
                             address=address)]))
             request.save()
             return None
-        subject, body, _ = template.render(request.template_values())
+        subject, body, missing = template.render(request.template_values())
+        if missing:
+            # never send a half-filled acknowledgement
+            request.triage_log = '\n'.join(filter(None, [
+                        request.triage_log,
+                        gettext('gru_mail.msg_acknowledgement_unfilled',
+                            template=template.rec_name,
+                            placeholders=', '.join(
+                                '${%s}' % n for n in missing))]))
+            request.save()
+            return None
         first_response_at = request.first_response_at
         message = Message(request=request, direction='out', channel='email',
             date=dt.datetime.now(), to_address=address,
@@ -524,6 +585,8 @@ class Message(metaclass=PoolMeta):
     mail_attempts = fields.Integer("Send Attempts", readonly=True)
     mail_next_attempt = fields.DateTime("Next Send Attempt", readonly=True)
     sent_at = fields.DateTime("Sent At", readonly=True)
+    mail_answer = fields.Boolean("Answers the Request", readonly=True,
+        help="Once sent, the mail marks its request as answered.")
     is_acknowledgement = fields.Boolean("Acknowledgement", readonly=True)
     oversize_attachments = fields.Text("Attachments Over the Limit",
         readonly=True,
@@ -556,12 +619,32 @@ class Message(metaclass=PoolMeta):
         return False
 
     @classmethod
+    def default_mail_answer(cls):
+        return False
+
+    @classmethod
     def copy(cls, messages, default=None):
         default = default.copy() if default is not None else {}
         for name in ['mail_message_id', 'mail_state', 'mail_error',
-                'sent_at']:
+                'sent_at', 'mail_answer']:
             default.setdefault(name, None)
         return super().copy(messages, default=default)
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        result = super().read(ids, fields_names)
+        if 'body_html' in fields_names:
+            # the note of the blocked remote content is stored in English
+            # and shown in the language of the reader
+            note = None
+            for values in result:
+                body_html = values.get('body_html')
+                if body_html and body_html.startswith(NOTE_HTML):
+                    if note is None:
+                        note = gettext(
+                            'gru_mail.msg_external_content_blocked')
+                    values['body_html'] = translate_note(body_html, note)
+        return result
 
     def _mail_save_attachments(self, parsed):
         return self._mail_save_attachments_many([self], [parsed])
@@ -666,7 +749,10 @@ class Message(metaclass=PoolMeta):
     @classmethod
     def send_mails(cls, messages):
         """Send the outgoing mails by SMTP ([email] uri of trytond.conf);
-        a failure is recorded on the message and retried later"""
+        a failure is recorded on the message with its reason and retried
+        later. Only a mail sent answers its request (mail_answer)."""
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
         server = None
         now = dt.datetime.now()
         for message in messages:
@@ -678,13 +764,12 @@ class Message(metaclass=PoolMeta):
             except Exception as error:
                 message.mail_attempts = (message.mail_attempts or 0) + 1
                 message.mail_state = 'failed'
-                message.mail_error = ('%s: %s' % (
-                        type(error).__name__, error))[:2000]
+                message.mail_error = send_error_reason(error)[:2000]
                 message.mail_next_attempt = now + dt.timedelta(
                     minutes=2 ** min(message.mail_attempts, 10))
-                logger.warning("mail %s to %s failed: %s",
+                logger.warning("mail %s to %s failed: %s: %s",
                     message.mail_message_id, message.to_address,
-                    message.mail_error)
+                    type(error).__name__, error)
                 if server is not None:
                     try:
                         server.quit()
@@ -702,6 +787,14 @@ class Message(metaclass=PoolMeta):
             except Exception:
                 pass
         cls.save(messages)
+        to_answer = []
+        for message in messages:
+            if (message.mail_state == 'sent' and message.mail_answer
+                    and message.request.state in OPEN_STATES
+                    and message.request not in to_answer):
+                to_answer.append(message.request)
+        if to_answer:
+            Request.answer(to_answer)
 
     @classmethod
     def send_pending_mails(cls):
@@ -721,6 +814,55 @@ class Message(metaclass=PoolMeta):
                 ])
         if messages:
             cls.send_mails(messages)
+
+
+class ReplyFailed(ModelView):
+    "Reply Not Sent"
+    __string__ = "Reply Not Sent"
+    __name__ = 'gru.inbox.request.reply.failed'
+
+    message = fields.Many2One('gru.inbox.message', "Message", readonly=True)
+    reason = fields.Text("Reason", readonly=True)
+    attempts = fields.Integer("Send Attempts", readonly=True)
+    next_attempt = fields.DateTime("Next Send Attempt", readonly=True)
+
+
+class Reply(metaclass=PoolMeta):
+    __name__ = 'gru.inbox.request.reply'
+    failed = StateView('gru.inbox.request.reply.failed',
+        'gru_mail.request_reply_failed_view_form', [
+            Button("Close", 'end', 'tryton-close'),
+            Button("Retry Now", 'retry', 'tryton-refresh', default=True),
+            ])
+    retry = StateTransition()
+
+    def after_send(self, message):
+        "A mail not sent keeps the request in its state"
+        if message.channel == 'email' and message.mail_state == 'failed':
+            if self.start.mark_answered:
+                message.mail_answer = True
+                message.save()
+            self.failed.message = message
+            return 'failed'
+        return super().after_send(message)
+
+    def default_failed(self, fields):
+        message = self.failed.message
+        return {
+            'message': message.id,
+            'reason': message.mail_error,
+            'attempts': message.mail_attempts,
+            'next_attempt': message.mail_next_attempt,
+            }
+
+    def transition_retry(self):
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        message = self.failed.message
+        Message.send_mail([message])
+        if message.mail_state == 'failed':
+            return 'failed'
+        return 'end'
 
 
 class ContactMechanism(metaclass=PoolMeta):

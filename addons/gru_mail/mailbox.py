@@ -28,6 +28,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from gru_base.model import ExportAccessMixin
+
 from .exceptions import MailboxError, MailboxValidationError
 from .imap import CONNECTION_ERRORS, IMAPAdapter
 from .inbox import OUTCOMES
@@ -471,7 +473,7 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
         return received.state
 
 
-class Received(ModelSQL, ModelView):
+class Received(ExportAccessMixin, ModelSQL, ModelView):
     "Received Mail"
     __string__ = "Received Mail"
     __name__ = 'gru.mail.received'

@@ -8,7 +8,9 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
+from gru_inbox.exceptions import ReplyUnfilledError
 from gru_inbox.tests.test_module import InboxMixin
+from gru_scheme.tests.test_module import create_lists
 
 
 class ReplyWizardTestCase(InboxMixin, unittest.TestCase):
@@ -79,3 +81,72 @@ class ReplyWizardTestCase(InboxMixin, unittest.TestCase):
             self.assertEqual(message.channel, 'phone')
             self.assertEqual(message.body, "Bonjour")
             self.assertNotEqual(request.state, 'answered')
+
+    @with_transaction()
+    def test_reply_unfilled_placeholders_refused(self):
+        """A reply still holding ${placeholders} is refused with their
+        list; the request is neither answered nor given a message"""
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        company = create_company()
+        with set_company(company):
+            self.setup_inbox()
+            request = self.new_request(channel='email',
+                contact_email='jeanne@example.org',
+                contact_postal_code='80000')
+            state = request.state
+            with self.assertRaises(ReplyUnfilledError) as cm:
+                self.reply(request, subject="Dossier ${reference}",
+                    body="Délai : ${delay} jours. Suivi : ${link}. "
+                    "Pièces : ${missing_documents}. Coût : 3 $$.")
+            text = cm.exception.message
+            for name in ['reference', 'delay', 'link', 'missing_documents']:
+                self.assertIn('${%s}' % name, text)
+            self.assertEqual(request.state, state)
+            self.assertEqual(Message.search_count([
+                        ('request', '=', request.id),
+                        ('direction', '=', 'out'),
+                        ]), 0)
+
+    @with_transaction()
+    def test_reply_template_variables_filled(self):
+        """Every variable a template may use is filled from a complete
+        request; one without value stays and blocks the reply"""
+        pool = Pool()
+        Scheme = pool.get('gru.scheme')
+        Template = pool.get('gru.scheme.template')
+        ReplyStart = pool.get('gru.inbox.request.reply.start')
+        company = create_company()
+        with set_company(company):
+            fixture = self.setup_inbox()
+            theme, directorate, _ = create_lists()
+            scheme, = Scheme.create([{'name': "Permis", 'code': 'PERMIS',
+                        'theme': theme.id, 'directorate': directorate.id}])
+            fixture['ami'].phone = '03 22 00 00 00'
+            fixture['ami'].email = 'amiens@example.org'
+            fixture['ami'].save()
+            request = self.new_request(channel='email', scheme=scheme,
+                contact_name="Jeanne Martin",
+                contact_email='jeanne@example.org',
+                contact_postal_code='80000')
+            names = [n for n, _ in Template.available_variables_get()]
+            template, = Template.create([{'scheme': scheme.id,
+                        'name': "Tout", 'subject': "${reference}",
+                        'body': ' '.join('${%s}' % n for n in names)}])
+            with Transaction().set_user(fixture['alice'].id):
+                start = ReplyStart(request=request, template=template)
+                start.on_change_template()
+            self.assertEqual(
+                Template.placeholders(start.subject + start.body), [])
+            self.assertIn(request.reference, start.body)
+            self.assertIn("Jeanne Martin", start.body)
+            self.assertIn('03 22 00 00 00', start.body)
+
+            fixture['ami'].phone = None
+            fixture['ami'].save()
+            start = ReplyStart(request=request, template=template)
+            start.on_change_template()
+            self.assertEqual(Template.placeholders(start.body),
+                ['antenna_phone'])
+            with self.assertRaises(ReplyUnfilledError):
+                self.reply(request, subject=start.subject, body=start.body)

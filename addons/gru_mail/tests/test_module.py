@@ -1,12 +1,18 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import base64
+import contextlib
 import json
 import os
 import socket
 from email.message import EmailMessage
 from unittest import mock
 
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
 import trytond.config as config
+from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
@@ -14,6 +20,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from gru_inbox.html import NOTE_HTML
 from gru_mail.exceptions import MailboxValidationError, MailSendError
 from gru_mail.parsing import find_postal_code, parse, split_history
 from gru_scheme.tests.test_module import create_lists
@@ -37,6 +44,59 @@ def closed_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+class SMTPHandler:
+    "A real SMTP server's handler: keeps the mails, refuses refuse@*"
+
+    def __init__(self):
+        self.mails = []
+
+    async def handle_RCPT(self, server, session, envelope, address,
+            rcpt_options):
+        if address.startswith('refuse@'):
+            return '550 5.1.1 No such user here'
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+
+    async def handle_DATA(self, server, session, envelope):
+        self.mails.append(envelope)
+        return '250 Message accepted for delivery'
+
+
+@contextlib.contextmanager
+def smtp_server(password=None):
+    """Start a real SMTP server on 127.0.0.1 and point [email] uri at it;
+    with password, the server asks a login that always fails"""
+    handler = SMTPHandler()
+    port = closed_port()
+    options = {}
+    if password:
+        options = {'auth_require_tls': False,
+            'authenticator': lambda *a: AuthResult(
+                success=False, handled=False)}
+    controller = Controller(handler, hostname='127.0.0.1', port=port,
+        **options)
+    controller.start()
+    uri = config.get('email', 'uri')
+    credentials = 'gru:%s@' % password if password else ''
+    config.set('email', 'uri', 'smtp://%s127.0.0.1:%d' % (credentials, port))
+    try:
+        yield handler
+    finally:
+        config.set('email', 'uri', uri)
+        controller.stop()
+
+
+@contextlib.contextmanager
+def no_smtp_server():
+    "Point [email] uri at a closed port"
+    uri = config.get('email', 'uri')
+    config.set('email', 'uri', 'smtp://127.0.0.1:%d' % closed_port())
+    try:
+        yield
+    finally:
+        config.set('email', 'uri', uri)
 
 
 class GruMailTestCase(CompanyTestMixin, ModuleTestCase):
@@ -334,6 +394,63 @@ class GruMailTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(Request.search_count([]), created + 1)
 
     @with_transaction()
+    def test_html_remote_content_blocked(self):
+        """The HTML body stored from a mail loads nothing from elsewhere,
+        shows its cid: image inline and says, translated, what it blocked"""
+        pool = Pool()
+        Received = pool.get('gru.mail.received')
+        Message = pool.get('gru.inbox.message')
+        Lang = pool.get('ir.lang')
+        Translation = pool.get('ir.translation')
+        raw = read_eml('70_html_remote_cid.eml')
+        logo = parse(raw).attachments[0].data
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+            # one by one, then in a batch opening requests together
+            received = Received.ingest(mailbox, 7, 1, raw)
+            mailbox.ingest_many(7, [(2, raw.replace(
+                            b'<remote1@example.org>',
+                            b'<remote2@example.org>'))])
+            batched, = Received.search([('uid', '=', 2)])
+            for received in [received, batched]:
+                self.assertEqual(received.outcome, 'created',
+                    received.reason)
+                body_html = received.message.body_html
+                self.assertTrue(body_html.startswith(NOTE_HTML))
+                self.assertIn("External images blocked", body_html)
+                self.assertNotIn('tracker.example.com', body_html)
+                self.assertNotIn('url(', body_html)
+                self.assertNotIn('<link', body_html)
+                self.assertNotIn('cid:', body_html)
+                self.assertIn('<img src="data:image/png;base64,%s" '
+                    'alt="Logo">' % base64.b64encode(logo).decode(),
+                    body_html)
+                self.assertIn('<a href="https://www.example.org/aide" '
+                    'rel="noopener noreferrer">', body_html)
+                self.assertIn("Pouvez-vous m'aider", body_html)
+
+            message_id = received.message.id
+            self.assertEqual(Message.read([message_id], ['body_html'])[0][
+                    'body_html'], body_html)
+            fr, = Lang.search([('code', '=', 'fr')])
+            fr.translatable = True
+            fr.save()
+            Translation.translation_import('fr', 'gru_mail',
+                os.path.join(os.path.dirname(os.path.dirname(__file__)),
+                    'locale', 'fr.po'))
+            with Transaction().set_context(language='fr'):
+                shown = Message.read([message_id], ['body_html'])[0][
+                    'body_html']
+            self.assertTrue(shown.startswith(
+                    '<p class="gru-external-blocked"><em>'
+                    'Images externes bloquées</em></p>'))
+            self.assertEqual(shown[shown.index('</p>'):],
+                body_html[body_html.index('</p>'):])
+            # the stored body keeps the note in English
+            self.assertEqual(Message(message_id).body_html, body_html)
+
+    @with_transaction()
     def test_inactive_mailbox(self):
         """An inactive mailbox (not fetched) still owns its mail and sends
         replies; the mail ingested has no author"""
@@ -395,6 +512,166 @@ class GruMailTestCase(CompanyTestMixin, ModuleTestCase):
             no_address.save()
             with self.assertRaises(MailSendError):
                 request.send_message(no_address)
+
+    def reply(self, request, body="Voici la réponse."):
+        """Run the reply wizard on request up to Send; return the wizard
+        session, the state shown and the outgoing message"""
+        pool = Pool()
+        Reply = pool.get('gru.inbox.request.reply', type='wizard')
+        Message = pool.get('gru.inbox.message')
+        session_id, _, _ = Reply.create()
+        with Transaction().set_context(active_model='gru.inbox.request',
+                active_id=request.id, active_ids=[request.id]):
+            result = Reply.execute(session_id, {}, 'start')
+            data = {k: v for k, v in result['view']['defaults'].items()
+                if '.' not in k}
+            data['body'] = body
+            result = Reply.execute(session_id, {'start': data}, 'send')
+        message, = Message.search([
+                ('request', '=', request.id),
+                ('direction', '=', 'out'),
+                ], order=[('id', 'DESC')], limit=1)
+        return session_id, result, message
+
+    def retry(self, session_id, request, result):
+        "Press Retry Now on the failed view of the reply wizard"
+        pool = Pool()
+        Reply = pool.get('gru.inbox.request.reply', type='wizard')
+        defaults = result['view']['defaults']
+        with Transaction().set_context(active_model='gru.inbox.request',
+                active_id=request.id, active_ids=[request.id]):
+            return Reply.execute(session_id, {'failed': {
+                        k: v for k, v in defaults.items() if '.' not in k}},
+                'retry')
+
+    @with_transaction()
+    def test_reply_send_failure_not_answered(self):
+        """A reply that is not sent leaves the request in its state and
+        shows why; once sent (retry or scheduler) it answers the request"""
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        Request = pool.get('gru.inbox.request')
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+            request = self.seed_request(mailbox)
+            Request.process([request])
+            with no_smtp_server():
+                session_id, result, message = self.reply(request)
+                server = '127.0.0.1:%d' % config.parse_uri(
+                    config.get('email', 'uri')).port
+                reason = gettext('gru_mail.msg_send_connection_refused',
+                    server=server)
+                self.assertEqual(result['view']['state'], 'failed')
+                self.assertEqual(result['view']['defaults']['reason'],
+                    reason)
+                self.assertEqual(message.mail_state, 'failed')
+                self.assertEqual(message.mail_error, reason)
+                self.assertTrue(message.mail_answer)
+                self.assertEqual(Request(request.id).state, 'in_progress')
+                # retried while the server is still down: still failed
+                result = self.retry(session_id, request, result)
+                self.assertEqual(result['view']['state'], 'failed')
+                self.assertEqual(Message(message.id).mail_attempts, 2)
+                self.assertEqual(Request(request.id).state, 'in_progress')
+            with smtp_server() as smtp:
+                result = self.retry(session_id, request, result)
+                self.assertNotIn('view', result)
+            self.assertEqual(len(smtp.mails), 1)
+            self.assertEqual(Message(message.id).mail_state, 'sent')
+            self.assertEqual(Request(request.id).state, 'answered')
+
+            # the scheduled sender answers too, once the mail is sent
+            Request.reopen([request])
+            with no_smtp_server():
+                _, result, message = self.reply(request)
+            self.assertEqual(result['view']['state'], 'failed')
+            self.assertEqual(Request(request.id).state, 'in_progress')
+            Message.write([message], {'mail_next_attempt': None})
+            with smtp_server() as smtp:
+                Message.send_pending_mails()
+            self.assertEqual(len(smtp.mails), 1)
+            self.assertEqual(Message(message.id).mail_state, 'sent')
+            self.assertEqual(Request(request.id).state, 'answered')
+
+            # sent at once: answered at once, no failure shown
+            Request.reopen([request])
+            with smtp_server() as smtp:
+                _, result, message = self.reply(request)
+            self.assertNotIn('view', result)
+            self.assertEqual(message.mail_state, 'sent')
+            self.assertEqual(Request(request.id).state, 'answered')
+
+    @with_transaction()
+    def test_send_failure_reasons(self):
+        "Each kind of send failure gives its own reason"
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+            request = self.seed_request(mailbox)
+
+            def send(to_address=SEED_EMAIL):
+                message = Message(request=request, direction='out',
+                    channel='email', to_address=to_address,
+                    subject="Suite", body="Voici.", mailbox=mailbox)
+                message._mail_prepare()
+                message.save()
+                Message.send_mails([message])
+                return message
+
+            with no_smtp_server():
+                port = config.parse_uri(config.get('email', 'uri')).port
+                message = send()
+            self.assertEqual(message.mail_error, gettext(
+                    'gru_mail.msg_send_connection_refused',
+                    server='127.0.0.1:%d' % port))
+            with smtp_server() as smtp:
+                message = send('refuse@example.org')
+            self.assertEqual(message.mail_state, 'failed')
+            self.assertEqual(message.mail_error, gettext(
+                    'gru_mail.msg_send_recipient_refused',
+                    recipients='refuse@example.org',
+                    detail='550 5.1.1 No such user here'))
+            self.assertEqual(smtp.mails, [])
+            with smtp_server(password='wrong') as smtp:
+                port = config.parse_uri(config.get('email', 'uri')).port
+                message = send()
+            self.assertEqual(message.mail_state, 'failed')
+            self.assertTrue(message.mail_error.startswith(gettext(
+                        'gru_mail.msg_send_authentication_failed',
+                        server='127.0.0.1:%d' % port,
+                        detail='535').split('(')[0]), message.mail_error)
+            self.assertIn('535', message.mail_error)
+            self.assertEqual(smtp.mails, [])
+
+    @with_transaction()
+    def test_acknowledgement_not_half_filled(self):
+        "An acknowledgement whose variables cannot be filled is not sent"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Message = pool.get('gru.inbox.message')
+        Scheme = pool.get('gru.scheme')
+        Template = pool.get('gru.scheme.template')
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+            theme, directorate, _ = create_lists()
+            scheme, = Scheme.create([{'name': "Permis", 'code': 'PERMIS',
+                        'theme': theme.id, 'directorate': directorate.id}])
+            template, = Template.create([{'scheme': scheme.id,
+                        'name': "Accusé", 'subject': "Bien reçu",
+                        'body': "Votre antenne : ${antenna_phone}."}])
+            parsed = parse(read_eml('01_plain_0.eml'))
+            request = Request.intake({'channel': 'email',
+                    'contact_email': parsed.from_address,
+                    'acknowledgement_template': template})
+            self.assertIsNone(
+                Request._mail_acknowledge(request, mailbox, parsed))
+            self.assertEqual(Message.search_count(
+                    [('is_acknowledgement', '=', True)]), 0)
+            self.assertIn('${antenna_phone}', request.triage_log)
 
     @with_transaction()
     def test_acknowledgement_rate_limit(self):
