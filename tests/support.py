@@ -33,6 +33,34 @@ def free_port():
         return sock.getsockname()[1]
 
 
+class SMTPSink:
+    """A real SMTP server (aiosmtpd) on a free loopback port that keeps
+    every mail it accepts in messages (envelope sender, recipients, bytes)"""
+
+    def __init__(self):
+        self.messages = []
+        self.controller = None
+        self.port = None
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                envelope.original_content or envelope.content))
+        return '250 OK'
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+        self.port = free_port()
+        self.controller = Controller(self, hostname='127.0.0.1',
+            port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
 class DemoServer:
 
     def __init__(self):
@@ -67,6 +95,10 @@ class DemoServer:
                 raise RuntimeError(
                     'scripts/demo failed:\n' + log.read()[-3000:])
         env = dict(self.env)
+        # a real SMTP server receives what the GRU sends (replies,
+        # acknowledgements): a send that fails must not look like a reply
+        self.smtp = SMTPSink().start()
+        env['TRYTOND_EMAIL__URI'] = 'smtp://127.0.0.1:%d' % self.smtp.port
         env['TRYTOND_DATABASE__PATH'] = self.tmp
         env['TRYTOND_WEB__ROOT'] = os.path.join(ROOT, 'var', 'sao')
         env['TRYTOND_WEB__LISTEN'] = '127.0.0.1:%d' % self.port
@@ -90,6 +122,8 @@ class DemoServer:
         raise RuntimeError('trytond did not answer on %s' % self.url)
 
     def stop(self):
+        if getattr(self, 'smtp', None):
+            self.smtp.stop()
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -272,3 +306,30 @@ class RPCClient:
     def model(self, model, method, *args, context=None):
         return self('model.%s.%s' % (model, method),
             list(args) + [dict(self.context, **(context or {}))])
+
+
+_private_servers = {}
+
+
+def private_demo_server(name):
+    """Return a demo server of the process of its own, named name, started
+    on first use and stopped at exit: for the suites that change the demo
+    data in ways the others would see (anonymisation, retention...)"""
+    if name not in _private_servers:
+        server = DemoServer()
+        if server.backend == 'postgresql':
+            server.database = 'gru_test_demo_%d_%s' % (os.getpid(), name)
+            server.env['GRU_DEMO_DATABASE'] = server.database
+        atexit.register(server.stop)
+        try:
+            server.start()
+        except Exception as error:
+            # not started again by the next test: report the first error
+            _private_servers[name] = error
+            raise
+        _private_servers[name] = server
+    server = _private_servers[name]
+    if isinstance(server, Exception):
+        raise RuntimeError('the demo server %s did not start: %s'
+            % (name, server))
+    return server

@@ -1,5 +1,7 @@
 """Browser test: an information officer handles a request in sao, from her
 list to the closing: take it, reply, close."""
+import email
+import email.policy
 import os
 import re
 
@@ -177,6 +179,12 @@ class InboxBrowserTestCase(sao.BrowserTestCase):
         text = sao.visible_text(page)
         self.assertIn("votre dossier est complet", text)
         self.assertEqual(outgoing_channels(page), ["Courriel"])
+        # and the usager's mail was really sent, to a real SMTP server
+        bodies = [email.message_from_bytes(data, policy=email.policy.default
+                ).get_body(('plain',)).get_content()
+            for _, _, data in self.server.smtp.messages]
+        self.assertTrue(
+            any("votre dossier est complet" in b for b in bodies), bodies)
 
         # a second answer, given on the phone: the channel chosen is
         # recorded
