@@ -2,7 +2,6 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 
-DEFAULT_RETENTION_YEARS = 3
 DEFAULT_DUPLICATE_THRESHOLD = 70
 
 
@@ -11,10 +10,6 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     __name__ = 'gru.contact.configuration'
     __string__ = "Usager Configuration"
 
-    retention_years = fields.Integer("Retention (years)", required=True,
-        domain=[('retention_years', '>=', 1)],
-        help="After how many years without contact a usager becomes a "
-        "candidate for anonymisation.")
     duplicate_threshold = fields.Integer("Duplicate Threshold",
         required=True,
         domain=[
@@ -25,15 +20,8 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         "duplicates (0 to 100).")
 
     @classmethod
-    def default_retention_years(cls):
-        return DEFAULT_RETENTION_YEARS
-
-    @classmethod
     def default_duplicate_threshold(cls):
         return DEFAULT_DUPLICATE_THRESHOLD
-
-    def get_retention_years(self):
-        return self.retention_years or DEFAULT_RETENTION_YEARS
 
     def get_duplicate_threshold(self):
         return self.duplicate_threshold or DEFAULT_DUPLICATE_THRESHOLD

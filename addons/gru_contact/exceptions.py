@@ -18,3 +18,11 @@ class MatchingInputError(UserError):
 
 class AnonymizeError(UserError):
     pass
+
+
+class GdprAccessError(UserError):
+    pass
+
+
+class RetentionError(UserError):
+    pass

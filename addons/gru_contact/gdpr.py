@@ -1,21 +1,34 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""GDPR: export of the personal data of a usager (access request) and
-anonymisation (right to erasure, retention rule)."""
+"""GDPR: export of the personal data of a usager (right of access),
+anonymisation (right to erasure) and the log of both."""
 import datetime as dt
 import decimal
+import html
 import io
 import json
+import re
+import unicodedata
+import zipfile
 
 import xlsxwriter
 
 from trytond.i18n import gettext
-from trytond.model import ModelView, fields
+from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.rpc import RPC
+from trytond.transaction import Transaction, check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import AnonymizeError
+from gru_base.filestore import delete_unreferenced, referenced_files
+
+from .exceptions import AnonymizeError, GdprAccessError
+
+LOG_ACTIONS = [
+    ('export', "Export"),
+    ('anonymize', "Anonymisation"),
+    ('retention', "Retention"),
+    ]
 
 
 def _plain(value):
@@ -29,8 +42,47 @@ def _plain(value):
     return value
 
 
+def archive_path(*parts):
+    """Return the path in the export archive of parts joined by slashes,
+    each part without separator nor leading dot: safe in any unzipper"""
+    cleaned = []
+    for part in parts:
+        part = unicodedata.normalize('NFC', str(part))
+        part = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', '_', part).strip(' .')
+        cleaned.append(part or '_')
+    return '/'.join(cleaned)
+
+
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__rpc__['gdpr_models'] = RPC(readonly=True, result=sorted)
+
+    @classmethod
+    def gdpr_models(cls):
+        """Return the names of the models whose personal data the export
+        and the anonymisation cover; every module holding personal data
+        extends it"""
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            cls._gdpr_check_admin()
+        return {
+            'party.party', 'party.address', 'party.contact_mechanism',
+            'party.identifier', 'gru.contact.duplicate',
+            'ir.attachment', 'ir.note', 'ir.avatar',
+            }
+
+    @classmethod
+    def _gdpr_check_admin(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        group = ModelData.get_id('gru_base', 'group_gru_admin')
+        if group not in User.get_groups():
+            raise GdprAccessError(gettext('gru_contact.msg_gdpr_admin_only'))
 
     def gdpr_data(self):
         """Return the personal data of the usager as {section: [rows]},
@@ -41,6 +93,8 @@ class Party(metaclass=PoolMeta):
             for name, rows in self._gdpr_sections().items()}
 
     def _gdpr_sections(self):
+        """Return {section: [row dicts]} of the personal data of the usager;
+        modules extend it with the sections of their records"""
         usager = {
             'code': self.code,
             'name': self.name,
@@ -76,20 +130,94 @@ class Party(metaclass=PoolMeta):
                 'type': i.type_string,
                 'code': i.code,
                 } for i in self.identifiers]
+        notes = [{
+                'date': n.create_date,
+                'message': n.message,
+                } for n in self._gdpr_resources('ir.note')]
+        attachments = [{
+                'name': a.name,
+                'type': a.type,
+                'description': a.description,
+                'link': a.link,
+                'date': a.create_date,
+                'file': (self._gdpr_attachment_path(a)
+                    if a.type == 'data' else None),
+                } for a in self._gdpr_resources('ir.attachment')]
+        duplicates = [{
+                'score': d.score,
+                'reasons': d.reasons,
+                'state': d.state,
+                } for d in self._gdpr_duplicates()]
         return {
             'usager': [usager],
             'addresses': addresses,
             'contact_mechanisms': mechanisms,
             'identifiers': identifiers,
+            'notes': notes,
+            'attachments': attachments,
+            'probable_duplicates': duplicates,
             }
 
     @classmethod
-    def anonymize(cls, parties):
+    def _gdpr_section_models(cls):
+        """Return {section: model name}: the summary titles the section and
+        its columns with the (translated) names of the model and fields"""
+        return {
+            'usager': 'party.party',
+            'addresses': 'party.address',
+            'contact_mechanisms': 'party.contact_mechanism',
+            'identifiers': 'party.identifier',
+            'notes': 'ir.note',
+            'attachments': 'ir.attachment',
+            'probable_duplicates': 'gru.contact.duplicate',
+            }
+
+    def _gdpr_files(self):
+        """Return the list of (archive path, bytes) of the files of the
+        usager, put in the export archive under files/; modules extend it"""
+        files = []
+        for attachment in self._gdpr_resources('ir.attachment'):
+            if attachment.type == 'data' and attachment.data:
+                files.append((self._gdpr_attachment_path(attachment),
+                        attachment.data))
+        for avatar in self._gdpr_resources('ir.avatar'):
+            if avatar.image:
+                files.append((archive_path('files', 'avatar',
+                            '%s.png' % avatar.id), avatar.image))
+        return files
+
+    @staticmethod
+    def _gdpr_attachment_path(attachment):
+        return archive_path('files', 'attachments',
+            '%s-%s' % (attachment.id, attachment.name or ''))
+
+    def _gdpr_resources(self, model):
+        "Return the records of model (a resource mixin) of the usager"
+        Model = Pool().get(model)
+        return Model.search([('resource', '=', str(self))],
+            order=[('id', 'ASC')])
+
+    def _gdpr_duplicates(self):
+        Duplicate = Pool().get('gru.contact.duplicate')
+        return Duplicate.search(['OR',
+                ('party', '=', self.id),
+                ('other', '=', self.id),
+                ], order=[('id', 'ASC')])
+
+    @classmethod
+    def anonymize(cls, parties, action='anonymize'):
         """Erase the personal data of the parties through party.erase,
-        keeping what statistics need"""
+        keeping what statistics need; remove from the file store the files
+        it leaves unreferenced and log each usager (action: 'anonymize' or
+        'retention')"""
         pool = Pool()
         Erase = pool.get('party.erase', type='wizard')
+        Log = pool.get('gru.contact.gdpr.log')
         parties = [p for p in parties if not p.anonymized]
+        if not parties:
+            return
+        files = referenced_files()
+        cls._gdpr_before_anonymize(parties)
         active = [p for p in parties if p.active]
         if active:
             cls.write(active, {'active': False})
@@ -101,12 +229,30 @@ class Party(metaclass=PoolMeta):
                 erase.transition_erase()
             finally:
                 Erase.delete(session_id)
-        if parties:
-            # through the ORM to refresh the caches of the erased records
-            cls.write(parties, {
-                    'anonymized': True,
-                    'anonymization_date': Pool().get('ir.date').today(),
-                    })
+        # party.erase updates by SQL: forget what the records cached
+        transaction = Transaction()
+        for cache in transaction.cache.values():
+            cache.clear()
+        # through the ORM to refresh the caches of the erased records
+        cls.write(parties, {
+                'anonymized': True,
+                'anonymization_date': Pool().get('ir.date').today(),
+                })
+        cls._gdpr_after_anonymize(parties)
+        Log.log(action, parties)
+        delete_unreferenced(files)
+
+    @classmethod
+    def _gdpr_before_anonymize(cls, parties):
+        """Called by anonymize before the erasure, the parties still
+        holding their data: cancel what would reach them afterwards"""
+        pass
+
+    @classmethod
+    def _gdpr_after_anonymize(cls, parties):
+        """Called by anonymize after the erasure, before the unreferenced
+        files are removed from the store"""
+        pass
 
     def _gdpr_contact_mechanisms(self):
         pool = Pool()
@@ -152,18 +298,160 @@ def gdpr_xlsx(data):
     return output.getvalue()
 
 
+def gdpr_summary(party, data, files, date=None, user=None):
+    """Return the HTML page, in the language of the transaction, that
+    tells a usager what the archive holds"""
+    pool = Pool()
+    Party = pool.get('party.party')
+    date = date or dt.datetime.now()
+    models = Party._gdpr_section_models()
+    yes, no = gettext('gru_contact.msg_gdpr_yes'), gettext(
+        'gru_contact.msg_gdpr_no')
+
+    def esc(value):
+        return html.escape(str(value))
+
+    def cell(value):
+        if value is None or value == '':
+            return ''
+        if isinstance(value, bool):
+            return yes if value else no
+        return esc(value)
+
+    def section_title(section):
+        model = models.get(section)
+        if model:
+            try:
+                return pool.get(model).__names__()['model']
+            except Exception:
+                pass
+        return section.replace('_', ' ').capitalize()
+
+    def column_title(section, column):
+        model = models.get(section)
+        if model:
+            try:
+                Model = pool.get(model)
+                if column in Model._fields:
+                    return Model.__names__(field=column)['field']
+            except Exception:
+                pass
+        return column.replace('_', ' ').capitalize()
+
+    title = gettext('gru_contact.msg_gdpr_summary_title')
+    lines = [
+        '<!DOCTYPE html>',
+        '<html lang="%s">' % esc(Transaction().language or 'fr'),
+        '<head><meta charset="utf-8"><title>%s</title>' % esc(title),
+        '<style>body{font-family:sans-serif;margin:2em;max-width:60em}'
+        'table{border-collapse:collapse;margin-bottom:1.5em}'
+        'th,td{border:1px solid #999;padding:.3em .6em;text-align:left;'
+        'vertical-align:top}th{background:#eee}'
+        'td{white-space:pre-wrap}</style></head>',
+        '<body>',
+        '<h1>%s</h1>' % esc(title),
+        '<p>%s</p>' % esc(gettext('gru_contact.msg_gdpr_summary_who',
+                name=party.name or '', code=party.code or party.id)),
+        '<p>%s</p>' % esc(gettext('gru_contact.msg_gdpr_summary_when',
+                date=date.strftime('%d/%m/%Y %H:%M'),
+                user=user.rec_name if user else '')),
+        '<p>%s</p>' % esc(gettext('gru_contact.msg_gdpr_summary_intro')),
+        '<ul>',
+        ]
+    for section, rows in data.items():
+        lines.append('<li><a href="#%s">%s</a>: %s</li>' % (
+                esc(section), esc(section_title(section)),
+                esc(gettext('gru_contact.msg_gdpr_summary_count',
+                        count=len(rows)))))
+    lines.append('<li><a href="#files">%s</a>: %s</li>' % (
+            esc(gettext('gru_contact.msg_gdpr_summary_files')),
+            esc(gettext('gru_contact.msg_gdpr_summary_count',
+                    count=len(files)))))
+    lines.append('</ul>')
+    for section, rows in data.items():
+        lines.append('<h2 id="%s">%s (%s)</h2>' % (
+                esc(section), esc(section_title(section)), len(rows)))
+        if not rows:
+            lines.append('<p>%s</p>' % esc(
+                    gettext('gru_contact.msg_gdpr_summary_none')))
+            continue
+        columns = []
+        for row in rows:
+            for column in row:
+                if column not in columns:
+                    columns.append(column)
+        lines.append('<table><tr>%s</tr>' % ''.join(
+                '<th>%s</th>' % esc(column_title(section, c))
+                for c in columns))
+        for row in rows:
+            lines.append('<tr>%s</tr>' % ''.join(
+                    '<td>%s</td>' % cell(row.get(c)) for c in columns))
+        lines.append('</table>')
+    lines.append('<h2 id="files">%s (%s)</h2>' % (
+            esc(gettext('gru_contact.msg_gdpr_summary_files')), len(files)))
+    if files:
+        lines.append('<p>%s</p>' % esc(
+                gettext('gru_contact.msg_gdpr_summary_files_intro')))
+        lines.append('<ul>')
+        for path, content in files:
+            lines.append('<li><a href="%s">%s</a> (%s)</li>' % (
+                    esc(path), esc(path), esc(_size(len(content)))))
+        lines.append('</ul>')
+    else:
+        lines.append('<p>%s</p>' % esc(
+                gettext('gru_contact.msg_gdpr_summary_none')))
+    lines.append('<p>%s</p>' % esc(
+            gettext('gru_contact.msg_gdpr_summary_data_files')))
+    lines.extend(['</body>', '</html>', ''])
+    return '\n'.join(lines).encode('utf-8')
+
+
+def _size(length):
+    for unit in ['B', 'kB', 'MB']:
+        if length < 1024 or unit == 'MB':
+            return '%s %s' % (round(length, 1), unit)
+        length /= 1024
+
+
+def gdpr_archive(party, date=None, user=None):
+    """Return the zip archive of the personal data of party: data.json,
+    data.xlsx, summary.html and the files under files/"""
+    data = party.gdpr_data()
+    files = []
+    seen = set()
+    for path, content in party._gdpr_files():
+        if not path.startswith('files/'):
+            path = archive_path('files', path)
+        base, n = path, 1
+        while path in seen:
+            n += 1
+            stem, dot, ext = base.rpartition('.')
+            path = ('%s-%s.%s' % (stem, n, ext) if dot and '/' not in ext
+                else '%s-%s' % (base, n))
+        seen.add(path)
+        files.append((path, content))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, 'w', zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr('summary.html', gdpr_summary(
+                party, data, files, date=date, user=user))
+        archive.writestr('data.json', gdpr_json(data))
+        archive.writestr('data.xlsx', gdpr_xlsx(data))
+        for path, content in files:
+            archive.writestr(path, content)
+    return output.getvalue()
+
+
 class ExportResult(ModelView):
     "Export Personal Data"
     __name__ = 'gru.contact.export.result'
     __string__ = "Export Personal Data"
 
     party = fields.Many2One('party.party', "Usager", readonly=True)
-    json_file = fields.Binary("JSON", filename='json_filename',
-        readonly=True)
-    json_filename = fields.Char("JSON File Name", readonly=True)
-    xlsx_file = fields.Binary("Spreadsheet", filename='xlsx_filename',
-        readonly=True)
-    xlsx_filename = fields.Char("Spreadsheet File Name", readonly=True)
+    archive = fields.Binary("Archive", filename='archive_filename',
+        readonly=True,
+        help="A zip file with the summary to read (summary.html), the data "
+        "as JSON and as a spreadsheet and the files.")
+    archive_filename = fields.Char("Archive File Name", readonly=True)
 
 
 class Export(Wizard):
@@ -176,17 +464,61 @@ class Export(Wizard):
             ])
 
     def default_result(self, fields):
+        pool = Pool()
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        Log = pool.get('gru.contact.gdpr.log')
+        transaction = Transaction()
         party = self.record
-        data = party.gdpr_data()
-        name = 'usager-%s-%s' % (party.code or party.id,
-            Pool().get('ir.date').today().isoformat())
+        if transaction.user:
+            # only the usagers the agent may see (record rules)
+            with check_access():
+                Party.read([party.id], ['id'])
+        now = dt.datetime.now()
+        archive = gdpr_archive(party, date=now,
+            user=User(transaction.user) if transaction.user else None)
+        Log.log('export', [party])
+        name = archive_path('usager-%s-%s.zip' % (party.code or party.id,
+                now.date().isoformat()))
         return {
             'party': party.id,
-            'json_file': gdpr_json(data),
-            'json_filename': name + '.json',
-            'xlsx_file': gdpr_xlsx(data),
-            'xlsx_filename': name + '.xlsx',
+            'archive': archive,
+            'archive_filename': name,
             }
+
+
+class Log(ModelSQL, ModelView):
+    "GDPR Log"
+    __name__ = 'gru.contact.gdpr.log'
+    __string__ = "Personal Data Log"
+
+    date = fields.Timestamp("Date", required=True, readonly=True)
+    user = fields.Many2One('res.user', "User", readonly=True,
+        ondelete='RESTRICT')
+    party_id = fields.Integer("Usager ID", required=True, readonly=True,
+        help="The identifier of the usager: it stays after the "
+        "anonymisation.")
+    party_code = fields.Char("Usager Code", readonly=True)
+    action = fields.Selection(LOG_ACTIONS, "Action", required=True,
+        readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def log(cls, action, parties):
+        "Record action on the parties by the user of the transaction"
+        user = Transaction().user
+        now = dt.datetime.now()
+        cls.create([{
+                    'date': now,
+                    'user': user or None,
+                    'party_id': p.id,
+                    'party_code': p.code,
+                    'action': action,
+                    } for p in parties])
 
 
 class AnonymizeAsk(ModelView):

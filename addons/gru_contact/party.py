@@ -73,6 +73,10 @@ class Party(ExportAccessMixin, metaclass=PoolMeta):
     last_contact_date = fields.Date("Last Contact",
         help="The date of the last contact with the usager; "
         "the retention rule counts from it.")
+    archived = fields.Boolean("Archived", readonly=True,
+        help="In the intermediate archive: no contact for a long time, "
+        "kept out of the daily lists until the next contact.")
+    archive_date = fields.Date("Archive Date", readonly=True)
     anonymized = fields.Boolean("Anonymised", readonly=True)
     anonymization_date = fields.Date("Anonymisation Date", readonly=True)
     retention_due = fields.Function(fields.Boolean("Retention Expired",
@@ -116,6 +120,10 @@ class Party(ExportAccessMixin, metaclass=PoolMeta):
 
     @classmethod
     def default_anonymized(cls):
+        return False
+
+    @classmethod
+    def default_archived(cls):
         return False
 
     @classmethod
@@ -170,6 +178,8 @@ class Party(ExportAccessMixin, metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('anonymized')
         default.setdefault('anonymization_date')
+        default.setdefault('archived')
+        default.setdefault('archive_date')
         return super().copy(parties, default=default)
 
     def main_address(self):
@@ -229,16 +239,10 @@ class Party(ExportAccessMixin, metaclass=PoolMeta):
 
     @classmethod
     def retention_limit(cls):
-        "Return the date before which the last contact is too old"
-        pool = Pool()
-        Date = pool.get('ir.date')
-        Configuration = pool.get('gru.contact.configuration')
-        years = Configuration(1).get_retention_years()
-        today = Date.today()
-        try:
-            return today.replace(year=today.year - years)
-        except ValueError:  # 29 February
-            return today.replace(year=today.year - years, day=28)
+        """Return the date before which the last contact is too old: the
+        deletion period of the active 'usager' retention policy"""
+        Policy = Pool().get('gru.retention.policy')
+        return Policy.usager_limit()
 
     def get_retention_due(self, name):
         if self.anonymized:
@@ -281,10 +285,20 @@ class Party(ExportAccessMixin, metaclass=PoolMeta):
         """Record a contact with the parties at date (today by default):
         modules of the channels call it on every contact."""
         date = date or Pool().get('ir.date').today()
-        parties = [p for p in parties
+        later = [p for p in parties
             if not p.last_contact_date or p.last_contact_date < date]
-        if parties:
-            cls.write(parties, {'last_contact_date': date})
+        archived = [p for p in parties if p.archived]
+        to_write = []
+        if later:
+            to_write.extend((later, {'last_contact_date': date}))
+        if archived:
+            # back in the active base
+            to_write.extend((archived, {
+                        'archived': False,
+                        'archive_date': None,
+                        }))
+        if to_write:
+            cls.write(*to_write)
 
 
 class Address(ExportAccessMixin, metaclass=PoolMeta):
@@ -484,6 +498,8 @@ class Erase(metaclass=PoolMeta):
         pool = Pool()
         Party = pool.get('party.party')
         ContactMechanism = pool.get('party.contact_mechanism')
+        Identifier = pool.get('party.identifier')
+        Duplicate = pool.get('gru.contact.duplicate')
         to_erase = super().to_erase(party_id)
         to_erase.extend([
                 (Party, [('id', '=', party_id)], False,
@@ -496,5 +512,14 @@ class Erase(metaclass=PoolMeta):
                         lambda c: Substring(c, 1, 2)]),
                 (ContactMechanism, [('party', '=', party_id)], False,
                     ['value_key', 'value_compact'], [None, None]),
+                # required column: masked like the code by party.erase
+                (Identifier, [('party', '=', party_id)], False,
+                    ['code_compact'], ['****']),
+                # the reasons quote the shared email, phone or reference
+                (Duplicate, ['OR',
+                        ('party', '=', party_id),
+                        ('other', '=', party_id),
+                        ], False,
+                    ['reasons'], [None]),
                 ])
         return to_erase

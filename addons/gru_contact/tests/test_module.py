@@ -337,8 +337,10 @@ class GruContactTestCase(ModuleTestCase):
             result = Export.execute(session_id, {}, 'result')
             Export.delete(session_id)
         values = result['view']['defaults']
-        self.assertTrue(values['json_filename'].endswith('.json'))
-        data = json.loads(values['json_file'])
+        self.assertTrue(values['archive_filename'].endswith('.zip'))
+        with zipfile.ZipFile(io.BytesIO(values['archive'])) as archive:
+            data = json.loads(archive.read('data.json'))
+            xlsx_file = archive.read('data.xlsx')
         self.assertEqual(data['usager'][0]['name'], "Jean Dupont")
         self.assertEqual(data['usager'][0]['birth_date'], '1970-01-02')
         self.assertTrue(data['usager'][0]['consent_sms'])
@@ -346,11 +348,12 @@ class GruContactTestCase(ModuleTestCase):
         self.assertEqual(
             {m['value'] for m in data['contact_mechanisms']},
             {'jean@exemple.fr', '+33 6 12 34 56 78'})
-        with zipfile.ZipFile(io.BytesIO(values['xlsx_file'])) as xlsx:
+        with zipfile.ZipFile(io.BytesIO(xlsx_file)) as xlsx:
             workbook = xlsx.read('xl/workbook.xml').decode('utf-8')
             strings = xlsx.read('xl/sharedStrings.xml').decode('utf-8')
         self.assertEqual(re.findall(r'<sheet name="([^"]+)"', workbook),
-            ['usager', 'addresses', 'contact_mechanisms', 'identifiers'])
+            ['usager', 'addresses', 'contact_mechanisms', 'identifiers',
+                'notes', 'attachments', 'probable_duplicates'])
         self.assertIn('<t>Jean Dupont</t>', strings)
         self.assertIn('<t>Amiens</t>', strings)
 
@@ -398,7 +401,7 @@ class GruContactTestCase(ModuleTestCase):
         pool = Pool()
         Party = pool.get('party.party')
         Date = pool.get('ir.date')
-        Configuration = pool.get('gru.contact.configuration')
+        Policy = pool.get('gru.retention.policy')
         today = Date.today()
         old = create_usager("Jean Ancien",
             last_contact_date=today - dt.timedelta(days=4 * 366))
@@ -410,9 +413,9 @@ class GruContactTestCase(ModuleTestCase):
         self.assertTrue(old.retention_due)
         self.assertFalse(recent.retention_due)
 
-        config = Configuration(1)
-        config.retention_years = 5
-        config.save()
+        policy, = Policy.search([('kind', '=', 'usager')])
+        policy.delete_after = 60
+        policy.save()
         self.assertEqual(Party.search([('retention_due', '=', True)]), [])
 
         Party.touch_contact([old])
