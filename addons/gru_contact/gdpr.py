@@ -213,6 +213,7 @@ class Party(metaclass=PoolMeta):
         pool = Pool()
         Erase = pool.get('party.erase', type='wizard')
         Log = pool.get('gru.contact.gdpr.log')
+        parties = cls._gdpr_with_duplicates(parties)
         parties = [p for p in parties if not p.anonymized]
         if not parties:
             return
@@ -241,6 +242,35 @@ class Party(metaclass=PoolMeta):
         cls._gdpr_after_anonymize(parties)
         Log.log(action, parties)
         delete_unreferenced(files)
+
+    @classmethod
+    def _gdpr_with_duplicates(cls, parties):
+        """Return parties with their duplicates: the records merged into
+        them and those paired with them as probable duplicates not yet
+        dismissed; they hold the same person's data"""
+        pool = Pool()
+        Duplicate = pool.get('gru.contact.duplicate')
+        result = {p.id: p for p in parties}
+        todo = list(result)
+        while todo:
+            ids, todo = todo, []
+            others = cls.search([
+                    ('replaced_by', 'in', ids),
+                    ('active', 'in', [True, False]),
+                    ])
+            for duplicate in Duplicate.search([
+                        ('state', '=', 'open'),
+                        ['OR',
+                            ('party', 'in', ids),
+                            ('other', 'in', ids),
+                            ],
+                        ]):
+                others.extend([duplicate.party, duplicate.other])
+            for other in others:
+                if other.id not in result:
+                    result[other.id] = other
+                    todo.append(other.id)
+        return list(result.values())
 
     @classmethod
     def _gdpr_before_anonymize(cls, parties):

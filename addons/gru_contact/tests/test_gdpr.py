@@ -264,10 +264,17 @@ class GruContactGdprTestCase(unittest.TestCase):
                 where=table.party == jean.id))
         self.assertEqual(cursor.fetchall(), [('****', '****')])
         self.assertEqual(Matching.find(reference='PAS-2024-00042'), [])
-        log, = Log.search([])
-        self.assertEqual((log.action, log.party_id, log.party_code),
-            ('anonymize', jean.id, jean.code))
-        self.assertEqual(Party(jean.id).code, log.party_code)
+        # his probable duplicate holds the same person's data: erased too
+        self.assertTrue(Party(twin.id).anonymized)
+        self.assertIsNone(Party(twin.id).name)
+        logs = Log.search([], order=[('party_id', 'ASC')])
+        self.assertEqual(
+            [(l.action, l.party_id, l.party_code) for l in logs],
+            sorted([('anonymize', jean.id, jean.code),
+                    ('anonymize', twin.id, twin.code)],
+                key=lambda l: l[1]))
+        self.assertEqual(Party(jean.id).code, logs[0].party_code
+            if logs[0].party_id == jean.id else logs[1].party_code)
 
     @with_transaction()
     def test_anonymize_files(self):
@@ -276,8 +283,11 @@ class GruContactGdprTestCase(unittest.TestCase):
         Attachment = pool.get('ir.attachment')
         Party = pool.get('party.party')
         jean, twin, attachment = self.setup_usager()
+        # not his duplicate (the twin is, and goes with him)
+        other = create_usager("Marie Lefèvre", email='marie@exemple.fr',
+            postal_code='80000')
         kept, = Attachment.create([{
-                    'name': 'autre.pdf', 'resource': str(twin),
+                    'name': 'autre.pdf', 'resource': str(other),
                     'data': b'%PDF-1.4 autre'}])
         path, kept_path = (file_path(attachment_file(a))
             for a in [attachment, kept])
