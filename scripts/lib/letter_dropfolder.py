@@ -55,15 +55,17 @@ def run_once(pool, database, args):
                 status, result = import_file(name, path, args.folder,
                     site=site, batch=args.batch,
                     blank=True if args.blank else None)
+                # read the records while their transaction is open
+                if status == 'processed':
+                    summary = ', '.join(l.number for l in result)
+                else:
+                    summary = 'quarantined (%s)' % result.reason
                 transaction.commit()
         if status == 'processed':
             # only once the letters are committed
             finish_file(path, args.folder)
         counts[status] += 1
-        if status == 'processed':
-            print('%s: %s' % (name, ', '.join(l.number for l in result)))
-        else:
-            print('%s: quarantined (%s)' % (name, result.reason))
+        print('%s: %s' % (name, summary))
     print('%(processed)d processed, %(quarantined)d quarantined' % counts)
     return 0
 
