@@ -58,10 +58,12 @@ class Incoming(metaclass=PoolMeta):
             letter, = letters
         else:
             # a document uploaded by hand: register it now
-            letter = Letter(document=self, company=self.company,
-                pages=tesseract.page_count(self.data),
-                source=self.source)
-            letter.site = Letter.default_site()
+            # with the defaults of a new letter (state, dates, site...)
+            values = Letter.default_get(
+                list(Letter._fields), with_rec_name=False)
+            values.update(document=self.id, company=self.company.id,
+                pages=tesseract.page_count(self.data), source=self.source)
+            letter = Letter(**values)
         if self.ocr_service is None and not self.parsed_data:
             from trytond.i18n import gettext
             parsed = {'error': gettext('gru_letter.msg_no_ocr_service')}
