@@ -20,7 +20,8 @@ from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import StateAction, Wizard
 
-from gru_base.filestore import DEFAULT_MIN_AGE, purge_orphan_files
+from gru_base.filestore import (
+    DEFAULT_MIN_AGE, delete_unreferenced, purge_orphan_files, referenced_files)
 
 from .exceptions import RetentionError
 
@@ -164,6 +165,9 @@ class Policy(DeactivableMixin, ModelSQL, ModelView):
             policies = cls.search([])
         run = Run(dry_run=dry_run)
         run.save()
+        # the files the kinds clear leave the store at once, not after the
+        # core's filestore queue delay: those referenced now and no more
+        files = referenced_files() if not dry_run else None
         for policy in policies:
             line = Line(run=run, policy=policy, kind=policy.kind)
             savepoint = 'gru_retention_%s' % policy.id
@@ -187,6 +191,8 @@ class Policy(DeactivableMixin, ModelSQL, ModelView):
                     if name in result:
                         setattr(line, name, result[name])
             line.save()
+        if files is not None:
+            delete_unreferenced(files)
         run = Run(run.id)
         return run
 

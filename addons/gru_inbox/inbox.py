@@ -11,6 +11,7 @@ from trytond.model import (
     tree)
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from gru_base.model import ExportAccessMixin, check_targets
@@ -171,6 +172,9 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         help="The mailbox or number the contact arrived at.")
     company = fields.Many2One('company.company', "Company", required=True,
         ondelete='RESTRICT', readonly=True)
+    anonymized = fields.Boolean("Anonymised", readonly=True,
+        help="The personal data of the request was erased (anonymisation "
+        "of the usager or retention period); the statistics stay.")
     mine = fields.Function(fields.Boolean("Mine"), 'get_mine',
         searcher='search_mine')
     in_my_antennas = fields.Function(fields.Boolean("In My Antennas"),
@@ -313,6 +317,10 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         return 'new'
 
     @classmethod
+    def default_anonymized(cls):
+        return False
+
+    @classmethod
     def default_priority(cls):
         return '1'
 
@@ -436,11 +444,43 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         return values
 
     @classmethod
+    def _gdpr_to_erase(cls, domain):
+        """Return the (Model, domain, resource, columns, values) of
+        party.erase's to_erase that erase the personal data of the requests
+        of domain and of their records; the channel modules extend it.
+        What the statistics need stays: dates, channel, antenna, scheme,
+        motive, state, team. The postal code goes with the rest: the
+        antenna gives the territory."""
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        return [
+            (cls, domain, True,
+                ['subject', 'contact_name', 'contact_email', 'contact_phone',
+                    'contact_postal_code', 'antenna_reason', 'triage_log',
+                    'anonymized'],
+                [gettext('gru_inbox.msg_request_anonymized_subject'),
+                    None, None, None, None, None, None, True]),
+            (Message, [('request', 'where', domain)], True,
+                ['from_address', 'to_address', 'subject', 'body',
+                    'body_html'],
+                [None, None, None, None, None]),
+            ]
+
+    @classmethod
+    def anonymize_contents(cls, requests):
+        """Erase the personal data of requests and of their records as the
+        anonymisation of their usager does (retention of the requests)"""
+        from .party import erase_records
+        for sub in grouped_slice(requests):
+            erase_records(cls._gdpr_to_erase(
+                    [('id', 'in', [r.id for r in sub])]))
+
+    @classmethod
     def copy(cls, requests, default=None):
         default = default.copy() if default is not None else {}
         for name in ['reference', 'client_key', 'first_response_at',
                 'answered_at', 'closed_at', 'duplicate_of', 'cancel_reason',
-                'triage_log', 'assignment_log']:
+                'triage_log', 'assignment_log', 'anonymized']:
             default.setdefault(name, None)
         default.setdefault('messages', None)
         default.setdefault('duplicates', None)

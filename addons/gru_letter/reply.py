@@ -235,6 +235,12 @@ class Request(metaclass=PoolMeta):
     def write_letter(cls, requests):
         pass
 
+    @classmethod
+    def _gdpr_to_erase(cls, domain):
+        from .party import letters_to_erase
+        return super()._gdpr_to_erase(domain) + letters_to_erase(
+            [('request', 'where', domain)], [('request', 'where', domain)])
+
     def letter_values(self):
         "Return the merge fields of the reply letters"
         pool = Pool()

@@ -14,13 +14,17 @@ import socket
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
+from sql import Cast
+from sql.operators import Concat
+
 import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.sendmail import get_smtp_server
-from trytond.transaction import Transaction
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView
 
 from gru_contact.tools import normalize_email
@@ -34,6 +38,11 @@ logger = logging.getLogger(__name__)
 MAX_SEND_ATTEMPTS = 8
 # the outcome of the rule action, read back by gru.mail.received
 OUTCOMES = {}
+
+
+def _erased_key(column):
+    "The message key of an erased mail: unique, telling nothing"
+    return Concat('erased:', Cast(column.table.id, 'VARCHAR'))
 
 
 def send_error_reason(error):
@@ -86,6 +95,44 @@ class Request(metaclass=PoolMeta):
         ondelete='RESTRICT',
         help="The mailbox the request arrived at; its replies leave from "
         "it.")
+
+    @classmethod
+    def _gdpr_to_erase(cls, domain):
+        pool = Pool()
+        Message = pool.get('gru.inbox.message')
+        Received = pool.get('gru.mail.received')
+        Email = pool.get('inbound.email')
+        to_erase = super()._gdpr_to_erase(domain)
+        received_domain = ['OR',
+            ('request', 'where', domain),
+            ('message', 'where', [('request', 'where', domain)]),
+            ]
+        with without_check_access():
+            emails = {r.inbound_email.id for r in Received.search(
+                    received_domain) if r.inbound_email}
+            requests = [str(r) for r in cls.search(domain)]
+            for sub in grouped_slice(requests):
+                emails.update(e.id for e in Email.search([
+                            ('result', 'in', list(sub)),
+                            ]))
+        to_erase.extend([
+                # the message-ids may hold the sender's name, the errors
+                # and over-size notes his address and his file names
+                (Message, [('request', 'where', domain)], False,
+                    ['cc_address', 'history', 'mail_error',
+                        'oversize_attachments', 'mail_message_id',
+                        'mail_in_reply_to', 'mail_references'],
+                    [None] * 7),
+                (Received, received_domain, True,
+                    ['from_address', 'subject', 'message_id', 'message_key',
+                        'reason', 'oversize'],
+                    [None, None, None, _erased_key, None, None]),
+                # the raw .eml; its file leaves the store with the purge of
+                # the unreferenced files
+                (Email, [('id', 'in', sorted(emails))], True,
+                    ['data', 'data_id'], [None, None]),
+                ])
+        return to_erase
 
     @classmethod
     def from_inbound_email(cls, email_, rule):
@@ -579,6 +626,7 @@ class Message(metaclass=PoolMeta):
             ('sent', "Sent"),
             ('failed', "Failed"),
             ('bounced', "Bounced"),
+            ('cancelled', "Cancelled"),
             ], "Mail State", readonly=True, sort=False)
     mail_error = fields.Text("Mail Error", readonly=True,
         states={'invisible': ~Eval('mail_error')})
@@ -747,12 +795,32 @@ class Message(metaclass=PoolMeta):
                 if m.mail_state in {'to_send', 'failed'}])
 
     @classmethod
+    def cancel_mails(cls, messages):
+        "Never send the mails not sent yet (their usager is anonymised)"
+        to_cancel = [m for m in messages
+            if m.mail_state in {'to_send', 'failed'}]
+        if to_cancel:
+            cls.write(to_cancel, {
+                    'mail_state': 'cancelled',
+                    'mail_next_attempt': None,
+                    })
+
+    @classmethod
     def send_mails(cls, messages):
         """Send the outgoing mails by SMTP ([email] uri of trytond.conf);
         a failure is recorded on the message with its reason and retried
-        later. Only a mail sent answers its request (mail_answer)."""
+        later. Only a mail sent answers its request (mail_answer).
+        A cancelled mail is never sent."""
         pool = Pool()
         Request = pool.get('gru.inbox.request')
+        # the list may have been read before the mails were cancelled
+        cancelled = set()
+        for sub in grouped_slice([m.id for m in messages]):
+            cancelled.update(m.id for m in cls.search([
+                        ('id', 'in', list(sub)),
+                        ('mail_state', '=', 'cancelled'),
+                        ]))
+        messages = [m for m in messages if m.id not in cancelled]
         server = None
         now = dt.datetime.now()
         for message in messages:

@@ -455,7 +455,9 @@ def parse(raw, max_attachment_size=None):
         try:
             data = part.get_content()
             if isinstance(data, str):
-                data = data.encode('utf-8')
+                # a file is kept as sent: the text decoded with a missing
+                # or wrong charset would lose its accents
+                data = part.get_payload(decode=True) or b''
             elif not isinstance(data, bytes):
                 data = part.get_payload(decode=True) or b''
         except Exception:
