@@ -522,7 +522,7 @@ class Log(ModelSQL, ModelView):
     __name__ = 'gru.contact.gdpr.log'
     __string__ = "Personal Data Log"
 
-    date = fields.Timestamp("Date", required=True, readonly=True)
+    date = fields.DateTime("Date", required=True, readonly=True)
     user = fields.Many2One('res.user', "User", readonly=True,
         ondelete='RESTRICT')
     party_id = fields.Integer("Usager ID", required=True, readonly=True,

@@ -270,7 +270,7 @@ class Run(ModelSQL, ModelView):
     __name__ = 'gru.retention.run'
     __string__ = "Retention Run"
 
-    date = fields.Timestamp("Date", required=True, readonly=True)
+    date = fields.DateTime("Date", required=True, readonly=True)
     user = fields.Many2One('res.user', "User", readonly=True)
     dry_run = fields.Boolean("Dry Run", readonly=True,
         help="Only the candidates were counted: nothing was changed.")
