@@ -22,7 +22,9 @@ from gru_territory.tools import normalize_postal_code
 
 from .exceptions import MatchingInputError
 from .party import PHONE_TYPES
-from .tools import name_key, name_similarity, normalize_email, normalize_phone
+from .tools import (
+    name_key, name_similarity, normalize_email, normalize_phone, same_name,
+    street_key)
 
 # Weights of the evidences; a score is their sum capped at 100
 SCORE_REFERENCE = 60
@@ -31,9 +33,19 @@ SCORE_PHONE = 40
 SCORE_FORMER = 10  # taken off for an inactive (former) email or phone
 SCORE_NAME = 30  # times the name similarity
 SCORE_POSTAL_CODE = 10
+SCORE_ADDRESS = 20  # the same street line in the same postal code
 SCORE_BIRTH_DATE = 35
 MIN_NAME_SIMILARITY = 0.8
 NAME_CANDIDATES = 2000
+
+# The policy (decide): what the evidences of a candidate allow.
+# An exact identifier that only this usager holds assigns alone.
+EXACT_EVIDENCE = {'email', 'phone', 'reference'}
+# Two of these assign; one only proposes. A similar name that is not the
+# same name (another first name) and the postal code are no piece: they
+# only rank the candidates.
+INDEPENDENT_EVIDENCE = {'name', 'address', 'former_email', 'former_phone',
+    'shared_email', 'shared_phone', 'shared_reference'}
 
 
 class Matching(Model):
@@ -51,18 +63,94 @@ class Matching(Model):
     @classmethod
     def match(cls, query):
         """find() for remote calls: query is a dict of its keyword
-        arguments (email, phone, name, postal_code, reference, limit)"""
-        keys = {'email', 'phone', 'name', 'postal_code', 'reference', 'limit'}
+        arguments (email, phone, name, postal_code, street, reference,
+        limit)"""
+        keys = {'email', 'phone', 'name', 'postal_code', 'street',
+            'reference', 'limit'}
         return cls.find(**{k: v for k, v in (query or {}).items()
                 if k in keys})
 
     @classmethod
+    def resolve(cls, email=None, phone=None, name=None, postal_code=None,
+            street=None, reference=None, limit=5):
+        """Return the decision of the policy (see decide) on what a
+        channel captured: the values that are malformed (an OCR misread, a
+        display name without letters) are no evidence and are left out."""
+        query = {
+            'email': email if email and normalize_email(email) else None,
+            'phone': phone if phone and normalize_phone(phone) else None,
+            'name': name if name and name_key(name) else None,
+            'postal_code': postal_code
+            if postal_code and normalize_postal_code(postal_code) else None,
+            'street': street or None,
+            'reference': (reference or '').strip() or None,
+            }
+        if not any(query[k] for k in ['email', 'phone', 'name',
+                    'reference']):
+            return cls.decide([])
+        return cls.decide(cls.find(limit=limit, **query))
+
+    @classmethod
+    def decide(cls, candidates):
+        """Return the decision on the candidates of find(), the one
+        matching policy of every channel, as a dict:
+
+        - decision: 'assign' (party is the usager), 'propose' (the agent
+          chooses among candidates) or 'none' (no candidate);
+        - party: the id of the usager assigned or None;
+        - candidates: the candidates, best first, with their reasons;
+        - explanation: a sentence telling why.
+
+        A candidate is certain when it alone holds an exact identifier
+        (email, phone, dossier or PAS reference) or when two independent
+        pieces of evidence (the same name, the same street address in the
+        same postal code, a former or shared identifier) point to it.
+        One piece of fuzzy evidence only proposes: a similar name with the
+        same postal code, or a relative at the same address with another
+        first name. Two certain candidates are proposed."""
+        candidates = list(candidates or [])
+        certain = []
+        for candidate in candidates:
+            evidence = set(candidate.get('evidence') or [])
+            if evidence & EXACT_EVIDENCE:
+                certain.append((candidate, 'gru_contact.msg_decision_exact'))
+            elif len(evidence & INDEPENDENT_EVIDENCE) >= 2:
+                certain.append((candidate, 'gru_contact.msg_decision_two'))
+        if len({c['party'] for c, _ in certain}) == 1:
+            candidate, message = certain[0]
+            return {
+                'decision': 'assign',
+                'party': candidate['party'],
+                'candidates': candidates,
+                'explanation': gettext(message, name=candidate['name']),
+                }
+        if certain:
+            message = 'gru_contact.msg_decision_ambiguous'
+        elif candidates:
+            message = 'gru_contact.msg_decision_fuzzy'
+        else:
+            message = 'gru_contact.msg_decision_none'
+        return {
+            'decision': 'propose' if candidates else 'none',
+            'party': None,
+            'candidates': candidates,
+            'explanation': gettext(message),
+            }
+
+    @classmethod
     def find(cls, email=None, phone=None, name=None, postal_code=None,
-            reference=None, limit=10):
+            reference=None, street=None, limit=10):
         """Return the usagers matching the evidences, best first.
 
         Each candidate is a dict: party (id), name, score (0 to 100),
-        reasons (list of human sentences), antenna (code or None).
+        reasons (list of human sentences), antenna (code or None) and
+        evidence (the sorted kinds of evidence that decide() weighs:
+        email, phone, reference, former_email, former_phone, shared_email,
+        shared_phone, shared_reference, name, name_partial, address,
+        postal_code).
+        street is the street line of the address (or the lines of an
+        address block, each compared): it is evidence with the postal code
+        only.
         Malformed input raises MatchingInputError naming the field;
         parties replaced by a merge are found as their survivor.
         """
@@ -100,12 +188,18 @@ class Matching(Model):
             raise MatchingInputError(gettext(
                     'gru_contact.msg_matching_no_input'))
 
+        # the street is evidence within the postal code only
+        street_keys = {(k, code) for k in map(street_key,
+                    (street or '').splitlines()) if k} if code else set()
+
         scores = defaultdict(int)
         reasons = defaultdict(list)
+        kinds = defaultdict(set)
 
-        def add(party_id, score, reason):
+        def add(party_id, score, reason, kind):
             scores[party_id] += score
             reasons[party_id].append(reason)
+            kinds[party_id].add(kind)
 
         for value, types, score, message in [
                 (email_key, ['email'], SCORE_EMAIL, 'email'),
@@ -116,20 +210,26 @@ class Matching(Model):
                 if active:
                     add(party_id, score, gettext(
                             'gru_contact.msg_reason_%s' % message,
-                            value=value))
+                            value=value), message)
                 else:
                     add(party_id, score - SCORE_FORMER, gettext(
                             'gru_contact.msg_reason_former_%s' % message,
-                            value=value))
+                            value=value), 'former_' + message)
         if reference:
             for party_id, type_ in cls._lookup_reference(reference):
                 add(party_id, SCORE_REFERENCE, gettext(
                         'gru_contact.msg_reason_reference',
-                        value=reference))
+                        value=reference), 'reference')
 
         rows = cls._party_rows(scores.keys())
         if key:
             rows.update(cls._name_candidates(key, code))
+        household = {}
+        if key and street_keys:
+            household = cls._household_candidates(key, code, street_keys)
+            rows.update({i: r for i, r in household.items()
+                    if i not in rows})
+        streets = cls._street_keys(rows.keys()) if street_keys else {}
         survivors = cls._survivors(rows)
         results = {}
         for party_id, (name_key_, postal_code_, active) in rows.items():
@@ -138,9 +238,12 @@ class Matching(Model):
                 continue
             score = scores.get(party_id, 0)
             why = list(reasons.get(party_id, []))
+            evidence = set(kinds.get(party_id, ()))
+            at_address = bool(streets.get(party_id, set()) & street_keys)
             if key:
                 similarity = name_similarity(key, name_key_)
-                if similarity >= MIN_NAME_SIMILARITY:
+                if similarity == 1 or same_name(key, name_key_):
+                    evidence.add('name')
                     score += round(SCORE_NAME * similarity)
                     if similarity == 1:
                         why.append(gettext('gru_contact.msg_reason_name'))
@@ -148,9 +251,22 @@ class Matching(Model):
                         why.append(gettext(
                                 'gru_contact.msg_reason_name_similar',
                                 similarity=round(similarity * 100)))
+                elif similarity >= MIN_NAME_SIMILARITY or (
+                        at_address and party_id in household):
+                    evidence.add('name_partial')
+                    if similarity >= MIN_NAME_SIMILARITY:
+                        score += round(SCORE_NAME * similarity)
+                    why.append(gettext(
+                            'gru_contact.msg_reason_name_partial',
+                            similarity=round(similarity * 100)))
                 elif not score:
                     continue
+            if at_address:
+                evidence.add('address')
+                score += SCORE_ADDRESS
+                why.append(gettext('gru_contact.msg_reason_address'))
             if code and postal_code_ == code and score:
+                evidence.add('postal_code')
                 score += SCORE_POSTAL_CODE
                 why.append(gettext(
                         'gru_contact.msg_reason_postal_code', value=code))
@@ -160,12 +276,20 @@ class Matching(Model):
                 why.append(gettext('gru_contact.msg_reason_replaced'))
             previous = results.get(target)
             if previous is None or previous[0] < score:
-                results[target] = (score, why)
+                results[target] = (score, why, evidence)
+        # an exact identifier held by several usagers (a family's email)
+        # does not tell them apart: it is one piece of evidence each
+        for kind in EXACT_EVIDENCE:
+            holders = [e for _, _, e in results.values() if kind in e]
+            if len(holders) > 1:
+                for evidence in holders:
+                    evidence.discard(kind)
+                    evidence.add('shared_' + kind)
         ranked = sorted(results.items(), key=lambda r: (-r[1][0], r[0]))
         ranked = ranked[:limit] if limit else ranked
         parties = cls._party_summaries([r[0] for r in ranked])
         candidates = []
-        for party_id, (score, why) in ranked:
+        for party_id, (score, why, evidence) in ranked:
             name, antenna = parties[party_id]
             candidates.append({
                     'party': party_id,
@@ -173,8 +297,60 @@ class Matching(Model):
                     'score': min(score, 100),
                     'reasons': why,
                     'antenna': antenna,
+                    'evidence': sorted(evidence),
                     })
         return candidates
+
+    @classmethod
+    def _street_keys(cls, party_ids):
+        """Return {id: set of (street key, postal code)} of the active
+        addresses of the parties"""
+        pool = Pool()
+        Address = pool.get('party.address')
+        address = Address.__table__()
+        cursor = Transaction().connection.cursor()
+        result = defaultdict(set)
+        party_ids = list(party_ids)
+        for i in range(0, len(party_ids), 1000):
+            cursor.execute(*address.select(
+                    address.party, address.street_unstructured,
+                    address.building_number, address.street_name,
+                    address.postal_code,
+                    where=address.party.in_(party_ids[i:i + 1000])
+                    & (address.active == Literal(True))))
+            for party_id, street, number, name, code in cursor:
+                # the street of party.address: unstructured or the French
+                # format of the structured fields
+                key = street_key(street) or street_key(
+                    ' '.join(filter(None, [number, name])))
+                code = normalize_postal_code(code)
+                if key and code:
+                    result[party_id].add((key, code))
+        return result
+
+    @classmethod
+    def _household_candidates(cls, key, postal_code, street_keys):
+        """Return the rows of the active parties of the postal code that
+        share a word of the name key and live at one of the streets: the
+        relatives of the sender, proposed but never assigned on that"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        party = Party.__table__()
+        cursor = Transaction().connection.cursor()
+        words = sorted({w for w in key.split() if len(w) >= 3})
+        if not words:
+            return {}
+        shares = Or([Like(party.name_key, pattern) for word in words
+                for pattern in [word + ' %', '% ' + word, '% ' + word + ' %',
+                    word]])
+        cursor.execute(*party.select(party.id,
+                where=(party.postal_code == postal_code)
+                & (party.active == Literal(True)) & shares,
+                limit=NAME_CANDIDATES))
+        ids = [i for i, in cursor]
+        streets = cls._street_keys(ids)
+        ids = [i for i in ids if streets.get(i, set()) & street_keys]
+        return cls._party_rows(ids)
 
     @classmethod
     def _party_summaries(cls, party_ids):

@@ -149,3 +149,152 @@ def name_similarity(key1, key2):
             ratio = max(ratio, SequenceMatcher(
                     None, glued, other, autojunk=False).ratio())
     return ratio
+
+
+def _edits(word1, word2, limit):
+    """Return the number of edits (insertion, deletion, substitution,
+    transposition of two neighbours) from word1 to word2, or limit + 1 when
+    it is over limit"""
+    if abs(len(word1) - len(word2)) > limit:
+        return limit + 1
+    previous2, previous = None, list(range(len(word2) + 1))
+    for i, c1 in enumerate(word1, 1):
+        current = [i]
+        for j, c2 in enumerate(word2, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1,
+                previous[j - 1] + (c1 != c2))
+            if (previous2 is not None and i > 1 and j > 1
+                    and c1 == word2[j - 2] and word1[i - 2] == c2):
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _typos(word):
+    "Return how many typos a word of a name may hold and stay itself"
+    return 0 if len(word) <= 3 else 1 if len(word) <= 7 else 2
+
+
+def _same_word(word1, word2):
+    "Tell if two words of a name may be the same with a typo"
+    if word1 + 'e' == word2 or word2 + 'e' == word1:
+        # the feminine form of a first name: Louis and Louise
+        return False
+    limit = min(_typos(word1), _typos(word2))
+    return _edits(word1, word2, limit) <= limit
+
+
+def same_name(key1, key2):
+    """Tell if two name keys can be the same person's name: every word of
+    one pairs with a word of the other, each with a typo at most (two for
+    long words, none for short ones), words glued together allowed.
+    Another first name with the same family name is not the same name, even
+    when the first names look alike (Louis and Louise, Jean and Jeanne): a
+    word that only gains or loses a final e is another word.
+
+    >>> same_name('dupont jean', 'dupont jean')
+    True
+    >>> same_name('dupont jean', 'dupond jean')
+    True
+    >>> same_name('lefebvre helene', 'helene lefevre')
+    True
+    >>> same_name('jeandupont', 'dupont jean')
+    True
+    >>> same_name('louis martin', 'louise martin')
+    False
+    >>> same_name('dupont jean', 'dupont jeanne')
+    False
+    >>> same_name('dupont', 'dupont jean')
+    False
+    >>> same_name('dupont jean', 'dupont marie')
+    False
+    """
+    if not key1 or not key2:
+        return False
+    if key1 == key2:
+        return True
+    words1, words2 = key1.split(), key2.split()
+    if len(words1) != len(words2):
+        if len(words1) > len(words2):
+            words1, words2 = words2, words1
+        if len(words1) != 1:
+            return False
+        # words glued together: compare with the words in every order
+        glued = words1[0]
+        return any(_edits(glued, ''.join(words2[i:] + words2[:i]),
+                    _typos(glued)) <= _typos(glued)
+            for i in range(len(words2)))
+    rest = list(words2)
+    # the exact words first so that a typo cannot take another's pair
+    todo = []
+    for word in words1:
+        if word in rest:
+            rest.remove(word)
+        else:
+            todo.append(word)
+    for word in todo:
+        match = next((w for w in rest if _same_word(word, w)), None)
+        if match is None:
+            return False
+        rest.remove(match)
+    return True
+
+
+_STREET_ABBREVIATIONS = {
+    'r': 'rue',
+    'av': 'avenue', 'ave': 'avenue', 'avn': 'avenue',
+    'bd': 'boulevard', 'bld': 'boulevard', 'boul': 'boulevard',
+    'bvd': 'boulevard',
+    'pl': 'place',
+    'ch': 'chemin', 'che': 'chemin', 'chem': 'chemin',
+    'imp': 'impasse',
+    'all': 'allee',
+    'rte': 'route',
+    'fbg': 'faubourg',
+    'qu': 'quai',
+    'sq': 'square',
+    'res': 'residence', 'resid': 'residence',
+    'st': 'saint', 'ste': 'sainte',
+    'gal': 'general', 'gen': 'general',
+    'mal': 'marechal',
+    }
+_STREET_NOISE = {'de', 'du', 'des', 'la', 'le', 'les', 'l', 'd', 'a', 'au',
+    'aux', 'et'}
+_STREET_NUMBER = re.compile(r'^(\d+)\s*(bis|ter|quater|[a-d])?\b')
+
+
+def street_key(street):
+    """Return the comparison key of the street line of an address: number,
+    repetition index and words without accents, case, articles nor
+    abbreviations; None when it has no word of a street.
+
+    >>> street_key("12, Rue des Lilas")
+    '12 rue lilas'
+    >>> street_key("12 r. des lilas") == street_key("12 RUE DES LILAS")
+    True
+    >>> street_key("3 bis Bd de la Libération")
+    '3bis boulevard liberation'
+    >>> street_key("3 boulevard de la Liberation") == street_key(
+    ...     "3 bis boulevard de la Liberation")
+    False
+    >>> street_key("  ") is None
+    True
+    """
+    if not street:
+        return None
+    text = strip_accents(street).lower().replace('œ', 'oe').replace(
+        'æ', 'ae').strip()
+    number = ''
+    found = _STREET_NUMBER.match(text)
+    if found:
+        number = found.group(1) + (found.group(2) or '')
+        text = text[found.end():]
+    words = [_STREET_ABBREVIATIONS.get(w, w)
+        for w in _NAME_SEPARATORS.split(text) if w]
+    words = [w for w in words if w not in _STREET_NOISE]
+    if not words:
+        return None
+    return ' '.join(([number] if number else []) + words)

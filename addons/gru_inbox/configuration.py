@@ -40,20 +40,12 @@ class Configuration(
     mobile_team = fields.Many2One('gru.inbox.team', "Mobile Team",
         help="The mobile team of the information service: requests "
         "overflow to it when no agent of the antenna is available.")
-    match_threshold = fields.Integer("Usager Matching Threshold",
-        help="The score (0 to 100) from which an incoming contact is "
-        "attached to a usager without asking the agent (an exact email or "
-        "phone scores 50); when two usagers reach it, the agent chooses.")
 
     default_request_sequence = default_func('request_sequence')
 
     @classmethod
     def default_rule_mode(cls):
         return 'first'
-
-    @classmethod
-    def default_match_threshold(cls):
-        return 50
 
     @classmethod
     def multivalue_model(cls, field):

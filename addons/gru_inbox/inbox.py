@@ -15,8 +15,8 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from gru_base.model import ExportAccessMixin, check_targets
-from gru_contact.matching import SCORE_NAME, SCORE_POSTAL_CODE
 from gru_contact.tools import normalize_email, normalize_phone
+from gru_territory.exceptions import RoutingInputError
 
 from .exceptions import IntakeError, RequestError
 from .html import sanitize_html
@@ -103,6 +103,7 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
     reference = fields.Char("Reference", readonly=True)
     channel = fields.Selection(CHANNELS, "Channel", required=True,
         states={'readonly': Eval('state') != 'new'})
+    channel_string = channel.translated('channel')
     received_at = fields.DateTime("Received At", required=True,
         states={'readonly': Eval('state') != 'new'})
     subject = fields.Char("Subject", states={'readonly': _closed})
@@ -118,9 +119,14 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         states={'readonly': _closed})
     contact_postal_code = fields.Char("Captured Postal Code", size=5,
         states={'readonly': _closed})
+    contact_commune = fields.Many2One('gru.commune', "Captured Commune",
+        ondelete='SET NULL', states={'readonly': _closed},
+        help="The commune of the usager when the channel knows it: it "
+        "decides the antenna of a postal code shared by several communes.")
     antenna = fields.Many2One('gru.antenna', "Antenna", ondelete='RESTRICT',
         states={'readonly': _closed},
-        help="Routed from the usager or the postal code at intake.")
+        help="Given by the channel, or routed from the usager or the "
+        "postal code and commune at intake.")
     antenna_reason = fields.Char("Antenna Reason",
         states={'readonly': _closed},
         help="How the antenna was chosen, or why it was changed by hand.")
@@ -343,29 +349,51 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
             self.antenna_reason = gettext(
                 'gru_inbox.msg_antenna_from_usager')
 
-    @fields.depends('contact_postal_code', 'antenna', 'party',
-        'antenna_reason')
+    @fields.depends('contact_postal_code', 'contact_commune', 'antenna',
+        'party', 'antenna_reason', 'received_at')
     def on_change_contact_postal_code(self):
-        if self.contact_postal_code and not self.party:
-            antenna, reason = self.route_postal_code(
-                self.contact_postal_code)
-            if antenna:
-                self.antenna = antenna
-                self.antenna_reason = reason
+        if (self.contact_postal_code or self.contact_commune) \
+                and not self.party:
+            self.route_antenna()
 
-    @classmethod
-    def route_postal_code(cls, postal_code, date=None):
-        "Return (antenna, explanation) routed from postal_code or (None, '')"
+    on_change_contact_commune = on_change_contact_postal_code
+
+    def route_antenna(self):
+        """Set the antenna and its reason from the territory routing
+        (gru.territory.routing) of the captured postal code and commune, or
+        of the usager's postal code, at the date of reception.
+        Return the routing result or None when there is nothing to route."""
         pool = Pool()
         Routing = pool.get('gru.territory.routing')
         Antenna = pool.get('gru.antenna')
+        commune = self.contact_commune
+        postal_code = self.contact_postal_code
+        if not (postal_code or commune) and self.party:
+            postal_code = getattr(self.party, 'postal_code', None)
+        if not (postal_code or commune):
+            return None
+        date = self.received_at.date() if self.received_at else None
         try:
-            result = Routing.resolve(postal_code=postal_code, date=date)
-        except Exception:
-            return None, ''
-        if not result['antenna']:
-            return None, result['explanation']
-        return Antenna(result['antenna']['id']), result['explanation']
+            if postal_code:
+                # the commune narrows a postal code shared by several
+                # communes
+                result = Routing.resolve(postal_code=postal_code,
+                    commune=commune.name if commune else None, date=date)
+            else:
+                result = Routing.resolve(insee_code=commune.insee_code,
+                    date=date)
+        except RoutingInputError as exception:
+            # a channel may capture a malformed postal code (OCR): the
+            # request stays without antenna and says why
+            if not self.antenna:
+                self.antenna_reason = exception.message
+            return None
+        if result['antenna']:
+            self.antenna = Antenna(result['antenna']['id'])
+            self.antenna_reason = result['explanation']
+        elif not self.antenna:
+            self.antenna_reason = result['explanation']
+        return result
 
     def get_rec_name(self, name):
         if self.subject:
@@ -456,10 +484,10 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         return [
             (cls, domain, True,
                 ['subject', 'contact_name', 'contact_email', 'contact_phone',
-                    'contact_postal_code', 'antenna_reason', 'triage_log',
-                    'anonymized'],
+                    'contact_postal_code', 'contact_commune',
+                    'antenna_reason', 'triage_log', 'anonymized'],
                 [gettext('gru_inbox.msg_request_anonymized_subject'),
-                    None, None, None, None, None, None, True]),
+                    None, None, None, None, None, None, None, True]),
             (Message, [('request', 'where', domain)], True,
                 ['from_address', 'to_address', 'subject', 'body',
                     'body_html'],
@@ -739,22 +767,33 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
     def intake(cls, values, message=None):
         """Create a request from a contact of any channel.
 
-        values: channel, received_at, subject, party or the captured
-        contact_name/contact_email/contact_phone/contact_postal_code,
-        scheme, motive, priority, client_key, origin_address.
+        values: the request's fields the channel knows (see intake_many).
         message: the first message (dict for gru.inbox.message) if any.
-        The usager is matched, the antenna routed, the triage rules applied
-        and the request assigned. Return the request (saved).
-        """
+        Return the request (saved)."""
         request, = cls.intake_many([(values, message)])
         return request
 
     @classmethod
     def intake_many(cls, items):
-        """Create the requests of items, a list of (values, message) as
-        taken by intake, in one go: the rules, teams and absences are read
-        once and the requests and their first messages are created
-        together. Return the requests (saved), in the order of items."""
+        """Create the requests of items, a list of (values, message): the
+        single entry of every channel (see doc/design.rst, Intake).
+
+        values are fields of the request: channel, received_at, subject,
+        party or the captured contact_name, contact_email, contact_phone,
+        contact_postal_code, contact_commune, and what the channel knows:
+        antenna, team, scheme, motive, priority, origin_address,
+        client_key...; message is the first message (dict for
+        gru.inbox.message) or None.
+        The steps, in this order, for all the items together:
+        1. prepare_intake: the channel modules complete the requests;
+        2. the usager is matched and the antenna not given is routed;
+        3. the triage rules see every value and may override the ones the
+           channel gave (the triage log says so);
+        4. assignment (a team given by the channel is kept);
+        5. the requests and their first messages are saved at once (the
+           service level modules compute the due dates on creation);
+        6. the spams are cancelled and after_intake runs.
+        Return the requests (saved), in the order of items."""
         pool = Pool()
         Rule = pool.get('gru.inbox.rule')
         Team = pool.get('gru.inbox.team')
@@ -767,13 +806,6 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         defaults = cls.default_get(
             ['state', 'priority', 'received_at', 'company'],
             with_rec_name=False)
-        emails, phones = set(), set()
-        for values, _ in items:
-            if not values.get('party'):
-                emails.add(values.get('contact_email'))
-                phones.add(values.get('contact_phone'))
-        known = Matching.known_keys(emails, phones)
-        threshold = cls.match_threshold()
         requests = []
         for values, message in items:
             values = dict(values)
@@ -783,15 +815,11 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
                     'motive', 'team', 'assignee', 'assignment_strategy',
                     'assignment_log', 'triage_log', 'contact_name',
                     'contact_email', 'contact_phone', 'contact_postal_code',
-                    'origin_address', 'acknowledgement_template',
-                    'subject']:
+                    'contact_commune', 'origin_address',
+                    'acknowledgement_template', 'subject']:
                 values.setdefault(name, None)
             values.setdefault('tags', [])
             request = cls(**values)
-            if not request.party:
-                request.party = cls.match_usager(request, known=known,
-                    threshold=threshold)
-            request.set_antenna()
             if message:
                 request.messages = [Message(**dict(message,
                             direction=message.get('direction', 'in'),
@@ -799,16 +827,33 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
             else:
                 request.messages = []
             requests.append(request)
+        cls.prepare_intake(requests)
+        # what the channel gave, before routing and triage
+        given = [{n: getattr(r, n) for n in cls._intake_given()}
+            for r in requests]
+
+        emails, phones = set(), set()
+        for request in requests:
+            if not request.party:
+                emails.add(request.contact_email)
+                phones.add(request.contact_phone)
+        known = Matching.known_keys(emails, phones)
+        for request in requests:
+            if not request.party:
+                request.party = cls.match_usager(request, known=known)
+            request.set_antenna()
+
         config = Configuration(1)
         rules = Rule.search([])
         batch = AssignmentBatch(since=min(
                 [r.received_at for r in requests if r.received_at],
                 default=None))
         spams = []
-        for request in requests:
+        for request, channel_values in zip(requests, given):
             message = request.messages[0] if request.messages else None
             _, spam = Rule.evaluate(request, message, rules=rules,
                 config=config)
+            request._log_overridden(channel_values)
             if spam:
                 spams.append(request)
             else:
@@ -820,6 +865,34 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
             cls.do_cancel(spams, 'spam')
         cls.after_intake(requests)
         return requests
+
+    @classmethod
+    def prepare_intake(cls, requests):
+        """Hook for the channel modules: complete the new requests (not
+        saved) with what the channel knows before the usager is matched,
+        the antenna routed, the rules applied and the requests assigned.
+        The first message is in request.messages."""
+        pass
+
+    @classmethod
+    def _intake_given(cls):
+        "The fields a channel may give that the triage rules may override"
+        return ['antenna', 'team', 'scheme']
+
+    def _log_overridden(self, given):
+        "Say in the triage log which values given before triage it changed"
+        lines = []
+        for name, value in given.items():
+            if value and getattr(self, name) != value:
+                new = getattr(self, name)
+                lines.append(gettext('gru_inbox.msg_intake_overridden',
+                        field=self.__class__.fields_get(
+                            [name])[name]['string'],
+                        value=value.rec_name,
+                        new=new.rec_name if new else '-'))
+        if lines:
+            self.triage_log = '\n'.join(
+                filter(None, [self.triage_log] + lines))
 
     @classmethod
     def set_references(cls, requests):
@@ -845,72 +918,50 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def after_intake(cls, requests):
-        "Hook for the modules extending the intake (SLA, acknowledgement)"
+        """Hook for the modules acting on the new requests once saved
+        (automatic acknowledgement...); it must not change what the
+        triage, the assignment or the service levels depend on"""
         pass
 
     @classmethod
-    def match_usager(cls, request, known=None, threshold=None):
-        """Return the usager matched with certainty from the captured data.
-        known: the set of Matching.known_keys of many requests,
-        threshold: the match_threshold when already read"""
+    def match_usager(cls, request, known=None):
+        """Return the usager the matching policy of gru_contact assigns
+        from the captured data, or None (the agent chooses among the
+        proposals). known: the set of Matching.known_keys of many requests"""
         pool = Pool()
         Matching = pool.get('gru.contact.matching')
         Party = pool.get('party.party')
         if not (request.contact_email or request.contact_phone):
             return None
-        if threshold is None:
-            threshold = cls.match_threshold()
-        # the name and postal code only add to the score of a usager found
-        # by email or phone and cannot pass the threshold alone: look them
-        # up only when the threshold is low enough for them to decide
-        by_name = threshold <= SCORE_NAME + SCORE_POSTAL_CODE
-        if known is not None and not by_name and not ({
+        # only an exact email or phone can start a certain match here
+        if known is not None and not ({
                     normalize_email(request.contact_email)
                     if request.contact_email else None,
                     normalize_phone(request.contact_phone)
                     if request.contact_phone else None} & known):
             return None
-        try:
-            candidates = Matching.find(
-                email=request.contact_email, phone=request.contact_phone,
-                name=request.contact_name if by_name else None,
-                postal_code=request.contact_postal_code if by_name else None,
-                limit=2)
-        except Exception:
+        decision = Matching.resolve(
+            email=request.contact_email, phone=request.contact_phone,
+            name=request.contact_name,
+            postal_code=request.contact_postal_code, limit=5)
+        if decision['decision'] != 'assign':
             return None
-        if not candidates:
-            return None
-        best = candidates[0]
-        if best['score'] < threshold:
-            return None
-        if len(candidates) > 1 and candidates[1]['score'] >= threshold \
-                and candidates[1]['party'] != best['party']:
-            # two usagers share the email or phone: let the agent choose
-            return None
-        return Party(best['party'])
-
-    @classmethod
-    def match_threshold(cls):
-        pool = Pool()
-        Configuration = pool.get('gru.inbox.configuration')
-        return Configuration(1).match_threshold or 50
+        return Party(decision['party'])
 
     def set_antenna(self):
-        "Route the antenna from the usager or the captured postal code"
+        """Complete the antenna not given by the channel: the usager's
+        antenna of attachment, else the territory routing"""
         if self.antenna:
+            if not self.antenna_reason:
+                self.antenna_reason = gettext(
+                    'gru_inbox.msg_antenna_from_channel',
+                    channel=self.channel_string)
             return
         if self.party and getattr(self.party, 'antenna', None):
             self.antenna = self.party.antenna
             self.antenna_reason = gettext('gru_inbox.msg_antenna_from_usager')
             return
-        postal_code = self.contact_postal_code or (
-            getattr(self.party, 'postal_code', None) if self.party else None)
-        if postal_code:
-            date = self.received_at.date() if self.received_at else None
-            antenna, reason = self.route_postal_code(postal_code, date=date)
-            if antenna:
-                self.antenna = antenna
-                self.antenna_reason = reason
+        self.route_antenna()
 
     @classmethod
     def validate_intake(cls, data):
@@ -919,10 +970,11 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Scheme = pool.get('gru.scheme')
         Motive = pool.get('gru.inbox.motive')
+        Commune = pool.get('gru.commune')
         if not isinstance(data, dict):
             raise IntakeError(gettext('gru_inbox.msg_intake_not_object'))
         allowed = {'channel', 'received_at', 'subject', 'body', 'name',
-            'email', 'phone', 'postal_code', 'scheme', 'motive',
+            'email', 'phone', 'postal_code', 'commune', 'scheme', 'motive',
             'priority', 'client_key', 'origin_address'}
         unknown = sorted(set(data) - allowed)
         if unknown:
@@ -974,6 +1026,18 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
                         field='postal_code', value=data['postal_code']),
                     field='postal_code')
             values['contact_postal_code'] = code
+        if data.get('commune'):
+            # the INSEE code: it decides a postal code shared by communes
+            # of several antennas
+            from gru_territory.tools import normalize_insee_code
+            code = normalize_insee_code(data['commune'])
+            communes = Commune.search(
+                [('insee_code', '=', code)], limit=1) if code else []
+            if not communes:
+                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
+                        field='commune', value=data['commune'][:20]),
+                    field='commune')
+            values['contact_commune'] = communes[0]
         if data.get('name'):
             values['contact_name'] = data['name'].strip()[:200]
         if data.get('subject'):

@@ -35,8 +35,8 @@ def intake(request, pool, **kwargs):
 
     Fields: channel (web, phone, email, letter, counter, other; default
     web), received_at (ISO 8601), subject, body, name, email, phone,
-    postal_code, scheme (code), motive (code), priority (0-3), client_key
-    (idempotency key), origin_address.
+    postal_code, commune (INSEE code), scheme (code), motive (code),
+    priority (0-3), client_key (idempotency key), origin_address.
     Answers 201 with the reference, 200 with the same reference when the
     client_key was already received (also when a concurrent call with the
     same key created it), a JSON 4xx naming the invalid field.

@@ -46,11 +46,6 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     default_site = fields.Many2One('gru.antenna', "Default Reception Site",
         help="The site of the letters registered without one "
         "(the central service).")
-    match_threshold = fields.Integer("Usager Matching Threshold",
-        required=True,
-        help="The matching score (0 to 100) from which the sender of a "
-        "letter is taken as the usager; an exact name with the same postal "
-        "code scores 40.")
     ocr_batch = fields.Integer("OCR Batch Size", required=True,
         help="How many letters the scheduler reads at each run.")
     blank_separator = fields.Boolean("Blank Page Separates",
@@ -76,10 +71,6 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
             return ModelData.get_id('gru_letter', xml_id)
         except KeyError:
             return None
-
-    @classmethod
-    def default_match_threshold(cls):
-        return 35
 
     @classmethod
     def default_ocr_batch(cls):
@@ -519,45 +510,21 @@ class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         return values
 
     def match_usager(self):
-        "Set the usager from the matching service when certain enough"
+        """Set the usager when the matching policy of gru_contact assigns
+        one; else show the proposed usagers with their reasons"""
         pool = Pool()
         Matching = pool.get('gru.contact.matching')
-        Configuration = pool.get('gru.letter.configuration')
-        from gru_contact.tools import (
-            name_key, normalize_email, normalize_phone)
-        from gru_territory.tools import normalize_postal_code
-        query = {
-            'name': self.sender_name if name_key(self.sender_name or '')
-            else None,
-            'email': self.email if normalize_email(self.email or '')
-            else None,
-            'phone': self.phone if normalize_phone(self.phone or '')
-            else None,
-            'postal_code': self.postal_code
-            if normalize_postal_code(self.postal_code) else None,
-            'reference': self.reference or None,
-            }
-        if not any(query[k] for k in ['name', 'email', 'phone',
-                    'reference']):
-            self.match_score, self.match_reasons = 0, gettext(
-                'gru_letter.msg_match_none')
-            return
-        candidates = Matching.find(limit=3, **query)
-        threshold = Configuration(1).match_threshold
-        lines = [gettext('gru_letter.msg_match_reason',
+        decision = Matching.resolve(name=self.sender_name, email=self.email,
+            phone=self.phone, postal_code=self.postal_code,
+            street=self.sender_address, reference=self.reference, limit=3)
+        candidates = decision['candidates']
+        lines = [decision['explanation']] + [
+            gettext('gru_letter.msg_match_reason',
                 score=c['score'], reasons='; '.join(c['reasons']))
             + ' — %s' % c['name'] for c in candidates]
-        best = candidates[0] if candidates else None
-        if not best or best['score'] < threshold:
-            self.match_score = best['score'] if best else 0
-            lines.insert(0, gettext('gru_letter.msg_match_none'))
-        elif (len(candidates) > 1
-                and candidates[1]['score'] >= best['score'] - 5):
-            self.match_score = best['score']
-            lines.insert(0, gettext('gru_letter.msg_match_ambiguous'))
-        else:
-            self.party = best['party']
-            self.match_score = best['score']
+        if decision['decision'] == 'assign':
+            self.party = decision['party']
+        self.match_score = candidates[0]['score'] if candidates else 0
         self.match_reasons = '\n'.join(lines)
 
     # Workflow
@@ -666,6 +633,7 @@ class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
             'contact_email': self.email,
             'contact_phone': self.phone,
             'contact_postal_code': self.postal_code,
+            'contact_commune': self.commune,
             'scheme': self.scheme,
             'origin_address': self.site.name if self.site else None,
             'company': self.company,

@@ -31,13 +31,13 @@ from gru_contact.tools import normalize_email
 from gru_inbox.html import NOTE_HTML, sanitize_html, translate_note
 from gru_inbox.inbox import OPEN_STATES
 
+from .classify import (
+    AUTO_REPLY, BOUNCE, DUPLICATE, LOOP, THREAD, Known, classify)
 from .exceptions import MailboxError, MailSendError
 from .parsing import parse
 
 logger = logging.getLogger(__name__)
 MAX_SEND_ATTEMPTS = 8
-# the outcome of the rule action, read back by gru.mail.received
-OUTCOMES = {}
 
 
 def _erased_key(column):
@@ -136,9 +136,11 @@ class Request(metaclass=PoolMeta):
 
     @classmethod
     def from_inbound_email(cls, email_, rule):
-        "Inbound email rule action: create or update the request"
+        """Inbound email rule action: create or update the request.
+        The outcome is stored on the received mail of email_, if any."""
         pool = Pool()
         Mailbox = pool.get('gru.mail.mailbox')
+        Received = pool.get('gru.mail.received')
         # a mailbox deactivated (not fetched any more) still owns its mail
         # (retry of a quarantined one, tests and demo feeding it directly)
         mailboxes = Mailbox.search([
@@ -156,141 +158,12 @@ class Request(metaclass=PoolMeta):
         if parsed.oversize:
             outcome['oversize'] = '\n'.join(
                 '%s (%d bytes)' % o for o in parsed.oversize)
-        OUTCOMES[(Transaction().database.name, email_.id)] = outcome
+        Received.set_outcome(email_, outcome)
         return outcome.get('request')
 
     @classmethod
-    def _mail_ingest(cls, mailbox, parsed):
-        "Return the outcome of the parsed mail as values of gru.mail.received"
-        pool = Pool()
-        Mailbox = pool.get('gru.mail.mailbox')
-        Received = pool.get('gru.mail.received')
-        Message = pool.get('gru.inbox.message')
-        sender = parsed.from_address
-        if sender and Mailbox.search([
-                    ('address', '=', sender),
-                    ('active', 'in', [True, False]),
-                    ], limit=1):
-            return {'state': 'ignored', 'outcome': 'loop',
-                'reason': gettext('gru_mail.msg_outcome_loop',
-                    address=sender)}
-        if parsed.bounce:
-            request = cls._mail_bounce(parsed)
-            return {'state': 'ignored', 'outcome': 'bounce',
-                'request': request,
-                'reason': ', '.join(parsed.bounced_addresses)}
-        duplicates = Received.search([
-                ('message_key', '=', parsed.key),
-                ('request', '!=', None),
-                ('state', 'in', ['processed', 'duplicate']),
-                ], order=[('id', 'ASC')], limit=1)
-        if duplicates:
-            request = duplicates[0].request
-            request._mail_add_origin(mailbox.address)
-            return {'state': 'duplicate', 'outcome': 'duplicate',
-                'request': request, 'message': duplicates[0].message,
-                'reason': gettext('gru_mail.msg_outcome_duplicate',
-                    mailbox=duplicates[0].mailbox.address)}
-        request, thread_reason = cls._mail_thread(parsed)
-        values = cls._mail_message_values(mailbox, parsed)
-        if parsed.auto_reply:
-            message = None
-            if request:
-                message = Message(request=request,
-                    **dict(values, direction='note'))
-                message.save()
-            return {'state': 'ignored', 'outcome': 'auto_reply',
-                'request': request, 'message': message,
-                'reason': parsed.auto_reply}
-        if not request and mailbox.open_request_policy == 'attach' \
-                and not parsed.spam:
-            request = cls._mail_open_request(mailbox, parsed)
-        if request:
-            message = Message(request=request, **values)
-            message.save()
-            message._mail_save_attachments(parsed)
-            return {'state': 'processed', 'outcome': 'threaded',
-                'request': request, 'message': message}
-        request = cls._mail_intake(mailbox, parsed, values, thread_reason)
-        message = request.messages[0]
-        message._mail_save_attachments(parsed)
-        if parsed.spam:
-            cls.do_cancel([request], 'spam')
-            return {'state': 'processed', 'outcome': 'spam',
-                'request': request, 'message': message}
-        cls._mail_acknowledge(request, mailbox, parsed)
-        return {'state': 'processed', 'outcome': 'created',
-            'request': request, 'message': message, 'reason': thread_reason}
-
-    @classmethod
-    def _mail_intake(cls, mailbox, parsed, message_values, thread_reason):
-        request = cls.intake(cls._mail_request_values(mailbox, parsed),
-            message=message_values)
-        cls._mail_after_intake(mailbox, [request], [thread_reason])
-        return request
-
-    @classmethod
-    def _mail_request_values(cls, mailbox, parsed):
-        "Return the intake values of the request opened by parsed"
-        values = {
-            'channel': 'email',
-            'received_at': parsed.date or dt.datetime.now(),
-            'subject': (parsed.subject or '')[:200] or None,
-            'contact_email': normalize_email(parsed.from_address)
-            and parsed.from_address or None,
-            'contact_name': parsed.from_name[:200] or None,
-            'contact_postal_code': parsed.postal_code,
-            'scheme': mailbox.scheme,
-            'team': mailbox.team,
-            'origin_address': mailbox.address,
-            'mailbox': mailbox,
-            }
-        if values['received_at'] > dt.datetime.now() + dt.timedelta(days=1):
-            values['received_at'] = dt.datetime.now()
-        return values
-
-    @classmethod
-    def _mail_after_intake(cls, mailbox, requests, thread_reasons):
-        """Note why a reference was not followed and give the mailbox's
-        default antenna to the requests routed nowhere"""
-        pool = Pool()
-        Team = pool.get('gru.inbox.team')
-        from gru_inbox.team import AssignmentBatch
-        changed = []
-        batch = None
-        for request, thread_reason in zip(requests, thread_reasons):
-            dirty = False
-            if thread_reason:
-                request.triage_log = '\n'.join(
-                    filter(None, [request.triage_log, thread_reason]))
-                dirty = True
-            if not request.antenna and mailbox.antenna:
-                request.antenna = mailbox.antenna
-                request.antenna_reason = gettext(
-                    'gru_mail.msg_antenna_from_mailbox',
-                    mailbox=mailbox.address)
-                if not request.assignee and request.state != 'cancelled':
-                    if batch is None:
-                        batch = AssignmentBatch(since=min(
-                                r.received_at for r in requests))
-                    Team.assign(request, at=request.received_at,
-                        batch=batch)
-                dirty = True
-            if dirty:
-                changed.append(request)
-        if changed:
-            cls.save(changed)
-        if batch is not None:
-            batch.save()
-
-    @classmethod
-    def _mail_independent(cls, mailbox, parsed_mails):
-        """Return for each parsed mail whether it opens a new request
-        without depending on any other mail of the list or on the
-        database: not a loop, bounce, auto-reply, duplicate or reply, and
-        not to be attached to an open request. Those can be created
-        together by _mail_create_many; the others go one by one through
-        _mail_ingest, after them."""
+    def _mail_known(cls, mailbox, parsed_mails):
+        "Return what the database knows of parsed_mails, for classify"
         pool = Pool()
         Mailbox = pool.get('gru.mail.mailbox')
         Received = pool.get('gru.mail.received')
@@ -314,53 +187,153 @@ class Request(metaclass=PoolMeta):
         known_tokens = {r.reference for r in cls.search([
                     ('reference', 'in', list(tokens)),
                     ])} if tokens else set()
-        attach = mailbox.open_request_policy == 'attach' and mailbox.scheme
-        seen_keys, seen_senders, result = set(), set(), []
-        for parsed in parsed_mails:
-            independent = not (
-                parsed.from_address in loops
-                or parsed.bounce or parsed.auto_reply
-                or parsed.key in known_keys or parsed.key in seen_keys
-                or known_ids.intersection(
-                    parsed.in_reply_to + parsed.references)
-                or known_tokens.intersection(parsed.tokens)
-                or (attach and not parsed.spam and (
-                        parsed.from_address in seen_senders
-                        or cls._mail_open_request(mailbox, parsed))))
-            seen_keys.add(parsed.key)
-            seen_senders.add(parsed.from_address)
-            result.append(independent)
-        return result
+        attach = bool(mailbox.open_request_policy == 'attach'
+            and mailbox.scheme)
+        open_senders = set()
+        if attach:
+            looked_up = set()
+            for parsed in parsed_mails:
+                sender = parsed.from_address
+                if (not sender or sender in looked_up or sender in loops
+                        or parsed.spam or parsed.bounce
+                        or parsed.auto_reply):
+                    continue
+                looked_up.add(sender)
+                if cls._mail_open_request(mailbox, parsed):
+                    open_senders.add(sender)
+        return Known(mailbox_addresses=loops, message_keys=known_keys,
+            message_ids=known_ids, references=known_tokens,
+            open_request_senders=open_senders, attach=attach)
 
     @classmethod
-    def _mail_create_many(cls, mailbox, parsed_mails):
-        """Open one request per parsed mail (all independent, see
-        _mail_independent) together; return their outcomes as values of
-        gru.mail.received"""
+    def _mail_classify(cls, mailbox, parsed_mails):
+        "Return the Verdict of each parsed mail (see classify)"
+        return classify(parsed_mails, cls._mail_known(mailbox, parsed_mails))
+
+    @classmethod
+    def _mail_ingest(cls, mailbox, parsed):
+        """Ingest one parsed mail, as classified against the database;
+        return the outcome as values of gru.mail.received"""
+        pool = Pool()
+        Received = pool.get('gru.mail.received')
+        Message = pool.get('gru.inbox.message')
+        verdict, = cls._mail_classify(mailbox, [parsed])
+        if verdict.kind == LOOP:
+            return {'state': 'ignored', 'outcome': 'loop',
+                'reason': gettext('gru_mail.msg_outcome_loop',
+                    address=parsed.from_address)}
+        if verdict.kind == BOUNCE:
+            request = cls._mail_bounce(parsed)
+            return {'state': 'ignored', 'outcome': 'bounce',
+                'request': request,
+                'reason': ', '.join(parsed.bounced_addresses)}
+        if verdict.kind == DUPLICATE:
+            duplicate, = Received.search([
+                    ('message_key', '=', parsed.key),
+                    ('request', '!=', None),
+                    ('state', 'in', ['processed', 'duplicate']),
+                    ], order=[('id', 'ASC')], limit=1)
+            request = duplicate.request
+            request._mail_add_origin(mailbox.address)
+            return {'state': 'duplicate', 'outcome': 'duplicate',
+                'request': request, 'message': duplicate.message,
+                'reason': gettext('gru_mail.msg_outcome_duplicate',
+                    mailbox=duplicate.mailbox.address)}
+        request, thread_reason = None, None
+        if verdict.kind in {AUTO_REPLY, THREAD}:
+            request, thread_reason = cls._mail_thread(parsed)
+        values = cls._mail_message_values(mailbox, parsed)
+        if verdict.kind == AUTO_REPLY:
+            message = None
+            if request:
+                message = Message(request=request,
+                    **dict(values, direction='note'))
+                message.save()
+            return {'state': 'ignored', 'outcome': 'auto_reply',
+                'request': request, 'message': message,
+                'reason': parsed.auto_reply}
+        if (not request and verdict.kind == THREAD
+                and mailbox.open_request_policy == 'attach'
+                and not parsed.spam):
+            request = cls._mail_open_request(mailbox, parsed)
+        if request:
+            message = Message(request=request, **values)
+            message.save()
+            message._mail_save_attachments(parsed)
+            return {'state': 'processed', 'outcome': 'threaded',
+                'request': request, 'message': message}
+        outcome, = cls._mail_create_many(mailbox, [parsed], [thread_reason])
+        return outcome
+
+    @classmethod
+    def _mail_request_values(cls, mailbox, parsed):
+        """Return the intake values of the request opened by parsed, with
+        what the mailbox knows (scheme, team, antenna) for the triage"""
+        values = {
+            'channel': 'email',
+            'received_at': parsed.date or dt.datetime.now(),
+            'subject': (parsed.subject or '')[:200] or None,
+            'contact_email': normalize_email(parsed.from_address)
+            and parsed.from_address or None,
+            'contact_name': parsed.from_name[:200] or None,
+            'contact_postal_code': parsed.postal_code,
+            'scheme': mailbox.scheme,
+            'team': mailbox.team,
+            'origin_address': mailbox.address,
+            'mailbox': mailbox,
+            }
+        if mailbox.antenna:
+            values['antenna'] = mailbox.antenna
+            values['antenna_reason'] = gettext(
+                'gru_mail.msg_antenna_from_mailbox',
+                mailbox=mailbox.address)
+        if values['received_at'] > dt.datetime.now() + dt.timedelta(days=1):
+            values['received_at'] = dt.datetime.now()
+        return values
+
+    @classmethod
+    def _mail_note_thread_reasons(cls, requests, thread_reasons):
+        "Note on the new requests why a reference was not followed"
+        changed = []
+        for request, thread_reason in zip(requests, thread_reasons):
+            if thread_reason:
+                request.triage_log = '\n'.join(
+                    filter(None, [request.triage_log, thread_reason]))
+                changed.append(request)
+        if changed:
+            cls.save(changed)
+
+    @classmethod
+    def _mail_create_many(cls, mailbox, parsed_mails, thread_reasons=None):
+        """Open one request per parsed mail together (classified new or
+        spam); return their outcomes as values of gru.mail.received"""
         pool = Pool()
         Message = pool.get('gru.inbox.message')
+        if thread_reasons is None:
+            thread_reasons = [None] * len(parsed_mails)
         with Transaction().set_context(company=mailbox.company.id):
             requests = cls.intake_many([
                     (cls._mail_request_values(mailbox, parsed),
                         cls._mail_message_values(mailbox, parsed))
                     for parsed in parsed_mails])
-            cls._mail_after_intake(mailbox, requests,
-                [None] * len(requests))
+            cls._mail_note_thread_reasons(requests, thread_reasons)
             messages = [r.messages[0] for r in requests]
             Message._mail_save_attachments_many(messages, parsed_mails)
-            spams = [r for r, p in zip(requests, parsed_mails) if p.spam]
+            spams = [r for r, p in zip(requests, parsed_mails)
+                if p.spam and r.state != 'cancelled']
             if spams:
                 cls.do_cancel(spams, 'spam')
             outcomes = []
-            for request, message, parsed in zip(
-                    requests, messages, parsed_mails):
+            for request, message, parsed, thread_reason in zip(
+                    requests, messages, parsed_mails, thread_reasons):
                 if parsed.spam:
                     outcome = 'spam'
                 else:
                     outcome = 'created'
                     cls._mail_acknowledge(request, mailbox, parsed)
                 values = {'state': 'processed', 'outcome': outcome,
-                    'request': request, 'message': message}
+                    'request': request, 'message': message,
+                    'reason': thread_reason}
                 if parsed.oversize:
                     values['oversize'] = '\n'.join(
                         '%s (%d bytes)' % o for o in parsed.oversize)

@@ -32,12 +32,12 @@ from gru_base.model import ExportAccessMixin
 
 from .exceptions import MailboxError, MailboxValidationError
 from .imap import CONNECTION_ERRORS, IMAPAdapter
-from .inbox import OUTCOMES
 from .parsing import BackgroundParser, parse_many
 
 logger = logging.getLogger(__name__)
 _EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 BATCH = 50
+GRU_ACTION = 'gru.inbox.request|from_inbound_email'
 MAX_BACKOFF = 3600
 
 
@@ -91,9 +91,11 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
     scheme = fields.Many2One('gru.scheme', "Scheme", ondelete='RESTRICT',
         help="The aid scheme of the requests arriving here.")
     team = fields.Many2One('gru.inbox.team', "Team", ondelete='RESTRICT')
-    antenna = fields.Many2One('gru.antenna', "Default Antenna",
+    antenna = fields.Many2One('gru.antenna', "Antenna",
         ondelete='RESTRICT',
-        help="Used when neither the usager nor a postal code give one.")
+        help="Given at intake to the requests arriving here (the triage "
+        "rules see it); empty: routed from the usager or the postal "
+        "code.")
     inbox = fields.Many2One('inbound.email.inbox', "Inbound Rules",
         readonly=True, ondelete='RESTRICT',
         help="The inbound email inbox whose rules process the mail.")
@@ -526,6 +528,8 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
             ]
         cls._sql_indexes.update({
                 Index(t, (t.message_key, Index.Equality())),
+                # set_outcome: the received mail of a raw email
+                Index(t, (t.inbound_email, Index.Equality())),
                 Index(t, (t.state, Index.Equality()),
                     where=t.state == 'quarantined'),
                 })
@@ -569,45 +573,44 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
         def run():
             received = cls._new(mailbox, uidvalidity, uid, raw)
             received.save()
-            cls._run_rules(received)
-            return received
+            return cls._run_rules(received)
         return cls._in_savepoint(mailbox, run)
 
     @classmethod
     def ingest_many(cls, mailbox, uidvalidity, messages, parsed=None):
         """Store and process together, inside a savepoint, the messages
-        (list of (uid, raw)) that each open a new request depending on no
-        other one and whose first matching inbound rule is the GRU action.
-        Return ({uid: state} of those, [(uid, raw)] of the others).
+        (list of (uid, raw)) classified as opening a new request depending
+        on no other one (classify.py) and whose first matching inbound
+        rule is the GRU action.
+        Return ({uid: state} of those, [(uid, raw)] of the others, in UID
+        order, to be ingested one by one after them).
         Raise the error when it fails (everything it wrote is undone)."""
         pool = Pool()
         Email = pool.get('inbound.email')
         Request = pool.get('gru.inbox.request')
-        action = 'gru.inbox.request|from_inbound_email'
         rules = list(mailbox.inbox.rules)
-        candidates, rest = [], []
         if parsed is None:
             parsed = parse_many([raw for _, raw in messages],
                 max_attachment_size=mailbox.max_attachment_size * 1024)
-        for (uid, raw), parsed_mail in zip(messages, parsed):
-            email_ = Email(inbox=mailbox.inbox, data=raw, data_type='raw')
-            rule = next(
-                (r for r in rules if r.match(email_.as_dict())), None)
-            if rule is None or rule.action != action \
-                    or isinstance(parsed_mail, Exception):
-                rest.append((uid, raw))
-                continue
-            candidates.append((uid, raw, email_, rule, parsed_mail))
-        if not candidates:
-            return {}, rest
-        independent = Request._mail_independent(
-            mailbox, [c[-1] for c in candidates])
+        readable = [(uid, raw, p) for (uid, raw), p in zip(messages, parsed)
+            if not isinstance(p, Exception)]
+        # the whole batch is classified: a mail may depend on any other
+        verdicts = Request._mail_classify(
+            mailbox, [p for _, _, p in readable])
         fast = []
-        for candidate, ok in zip(candidates, independent):
-            if ok:
-                fast.append(candidate)
-            else:
-                rest.append(candidate[:2])
+        independent = {uid for (uid, _, _), verdict in zip(
+                readable, verdicts) if verdict.independent}
+        parsed_by_uid = {uid: p for uid, _, p in readable}
+        rest = []
+        for uid, raw in messages:
+            if uid in independent:
+                email_ = Email(inbox=mailbox.inbox, data=raw,
+                    data_type='raw')
+                rule = cls._match_rule(email_, rules)
+                if rule is not None and rule.action == GRU_ACTION:
+                    fast.append((uid, raw, email_, rule, parsed_by_uid[uid]))
+                    continue
+            rest.append((uid, raw))
         rest.sort(key=lambda m: m[0])
         if not fast:
             return {}, rest
@@ -648,6 +651,14 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
         return done, rest
 
     @classmethod
+    def _match_rule(cls, email_, rules=None):
+        "Return the first inbound rule matching email_ (or None)"
+        if rules is None:
+            rules = email_.inbox.rules
+        data = email_.as_dict()
+        return next((r for r in rules if r.match(data)), None)
+
+    @classmethod
     def _in_savepoint(cls, mailbox, func, name='gru_mail_ingest'):
         "Run func; on error undo all it wrote and raise"
         transaction = Transaction()
@@ -672,25 +683,33 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
 
     @classmethod
     def _run_rules(cls, received):
-        pool = Pool()
-        Email = pool.get('inbound.email')
+        """Run the first matching inbound rule on the raw email of received;
+        our action stores its outcome on received (set_outcome).
+        Return received as stored."""
         email_ = received.inbound_email
-        email_.rule = None
         email_.result = None
-        key = (Transaction().database.name, email_.id)
-        OUTCOMES.pop(key, None)
-        Email.process([email_])
-        outcome = OUTCOMES.pop(key, None)
-        if not email_.rule:
+        rule = email_.rule = cls._match_rule(email_)
+        received.reason = None
+        if rule is None:
             received.state = 'ignored'
             received.outcome = 'no_rule'
-        elif outcome:
-            for name, value in outcome.items():
-                setattr(received, name, value)
+            received.save()
         else:
             received.state = 'processed'
             received.outcome = None
-        received.save()
+            received.save()
+            rule.run(email_)
+        email_.save()
+        return cls(received.id)
+
+    @classmethod
+    def set_outcome(cls, email_, outcome):
+        """Store outcome (values of gru.mail.received) on the received
+        mail of email_, if any"""
+        records = cls.search([('inbound_email', '=', email_.id)])
+        if records:
+            cls.write(records, {name: getattr(value, 'id', value)
+                    for name, value in outcome.items()})
 
     @classmethod
     def quarantine(cls, mailbox, uidvalidity, uid, raw, error):
@@ -724,9 +743,6 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
             except Exception as error:
                 received.reason = ('%s: %s' % (
                         type(error).__name__, error))[:2000]
-                received.save()
-            else:
-                received.reason = None
                 received.save()
 
 

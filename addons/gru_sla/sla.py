@@ -336,15 +336,11 @@ class Request(metaclass=PoolMeta):
         cls.compute_sla(requests)
 
     @classmethod
-    def after_intake(cls, requests):
-        super().after_intake(requests)
-        # the triage rules may have changed the priority or the scheme
-        cls.compute_sla(requests)
-
-    @classmethod
     def on_modification(cls, mode, requests, field_names=None):
         super().on_modification(mode, requests, field_names=field_names)
         if mode == 'create':
+            # the only computation of the intake: it saves the requests
+            # once triaged and assigned (priority, scheme, antenna final)
             cls.compute_sla(requests)
         elif mode == 'write' and field_names & CRITERIA:
             cls.compute_sla([r for r in requests if r.state in OPEN_STATES])

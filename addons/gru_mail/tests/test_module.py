@@ -349,9 +349,9 @@ class GruMailTestCase(CompanyTestMixin, ModuleTestCase):
             calls = []
             original = Request._mail_create_many.__func__
 
-            def spy(cls, mailbox, parsed_mails):
+            def spy(cls, mailbox, parsed_mails, *args):
                 calls.append(len(parsed_mails))
-                return original(cls, mailbox, parsed_mails)
+                return original(cls, mailbox, parsed_mails, *args)
             with mock.patch.object(Request, '_mail_create_many',
                     classmethod(spy)):
                 for size, group in sorted(by_size.items()):
@@ -449,6 +449,43 @@ class GruMailTestCase(CompanyTestMixin, ModuleTestCase):
                 body_html[body_html.index('</p>'):])
             # the stored body keeps the note in English
             self.assertEqual(Message(message_id).body_html, body_html)
+
+    @with_transaction()
+    def test_outcome_stored_on_received(self):
+        """The rule action stores its outcome on the received mail, also
+        when the raw email is processed by the core inbound email"""
+        pool = Pool()
+        Received = pool.get('gru.mail.received')
+        Email = pool.get('inbound.email')
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+            msg = EmailMessage()
+            msg['From'] = 'usager@example.org'
+            msg['To'] = mailbox.address
+            msg['Subject'] = "Question"
+            msg['Message-ID'] = '<stored@example.org>'
+            msg.set_content("Bonjour")
+            received = Received._new(mailbox, 7, 1, msg.as_bytes())
+            received.save()
+            self.assertIsNone(received.outcome)
+            # the core way: Process on the raw email
+            Email.process([received.inbound_email])
+            received = Received(received.id)
+            self.assertEqual(received.state, 'processed')
+            self.assertEqual(received.outcome, 'created')
+            self.assertEqual(received.request.channel, 'email')
+            self.assertEqual(received.message.request, received.request)
+            self.assertEqual(received.inbound_email.result,
+                received.request)
+
+            # the gateway's way gives the same, and a copy is a duplicate
+            again = Received.ingest(mailbox, 7, 2, msg.as_bytes())
+            self.assertEqual(again.state, 'duplicate')
+            self.assertEqual(again.outcome, 'duplicate')
+            self.assertEqual(again.request, received.request)
+            self.assertEqual(Received.search([
+                        ('outcome', '=', 'duplicate')]), [again])
 
     @with_transaction()
     def test_inactive_mailbox(self):
