@@ -12,6 +12,30 @@ from trytond.pool import Pool
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 
+def export_labels():
+    "Return the translated labels of the xlsx export of requests"
+    pool = Pool()
+    Message = pool.get('ir.message')
+    Request = pool.get('gru.inbox.request')
+    fields_ = Request.fields_get()
+
+    def selection(name):
+        return dict(fields_[name]['selection'])
+    labels = {name: fields_[name]['string'] for name in [
+            'reference', 'received_at', 'channel', 'state', 'antenna',
+            'scheme', 'motive', 'party', 'subject', 'priority',
+            'assignee']}
+    labels.update({
+            'channels': selection('channel'),
+            'states': selection('state'),
+            'priorities': selection('priority'),
+            'month': fields_['month']['string'],
+            })
+    for key in ['requests', 'summary', 'title', 'total', 'count', 'chart']:
+        labels[key] = Message.gettext('gru_inbox', 'msg_export_' + key, None)
+    return labels
+
+
 def requests_xlsx(requests, labels):
     """Return the xlsx bytes of requests: a 'Requests' sheet with one row
     per request and a 'Summary' sheet with totals by channel, antenna,
@@ -125,10 +149,8 @@ class Export(Wizard):
         return 'result'
 
     def default_result(self, fields):
-        pool = Pool()
-        Request = pool.get('gru.inbox.request')
         requests = list(self.records)
-        data = requests_xlsx(requests, Request.export_labels())
+        data = requests_xlsx(requests, export_labels())
         return {
             'file': data,
             'filename': 'demandes-%s.xlsx' % dt.date.today().isoformat(),

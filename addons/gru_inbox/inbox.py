@@ -716,31 +716,6 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         (email, letters) extend this method."""
         pass
 
-    @classmethod
-    def export_labels(cls):
-        "Return the translated labels of the xlsx export"
-        pool = Pool()
-        Message = pool.get('ir.message')
-        fields_ = cls.fields_get()
-
-        def selection(name):
-            return dict(fields_[name]['selection'])
-        labels = {name: fields_[name]['string'] for name in [
-                'reference', 'received_at', 'channel', 'state', 'antenna',
-                'scheme', 'motive', 'party', 'subject', 'priority',
-                'assignee']}
-        labels.update({
-                'channels': selection('channel'),
-                'states': selection('state'),
-                'priorities': selection('priority'),
-                'month': fields_['month']['string'],
-                })
-        for key in ['requests', 'summary', 'title', 'total', 'count',
-                'chart']:
-            labels[key] = Message.gettext(
-                'gru_inbox', 'msg_export_' + key, None)
-        return labels
-
     # Assignment
 
     @classmethod

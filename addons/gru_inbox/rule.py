@@ -204,19 +204,6 @@ class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
         return done
 
     @classmethod
-    def apply(cls, request, message=None):
-        """Evaluate the active rules in order on request (saved) and apply
-        the matching ones: the first only or all of them, as configured.
-        The explanation is written in request.triage_log."""
-        pool = Pool()
-        Request = pool.get('gru.inbox.request')
-        lines, spam = cls.evaluate(request, message)
-        request.save()
-        if spam:
-            Request.do_cancel([request], 'spam')
-        return lines
-
-    @classmethod
     def evaluate(cls, request, message=None, rules=None, config=None):
         """Apply the matching rules to request (saved or not) without
         saving it; return (explanation lines, spam).

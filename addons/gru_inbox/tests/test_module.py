@@ -13,7 +13,7 @@ from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from gru_inbox.exceptions import IntakeError, RequestError
-from gru_inbox.export import requests_xlsx
+from gru_inbox.export import export_labels, requests_xlsx
 from gru_inbox.reporting import DIMENSIONS
 from gru_territory.tests.test_module import setup_fixture_plan
 
@@ -389,7 +389,7 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
                     contact_postal_code='80000' if i < 3 else '02100',
                     channel='email' if i % 2 else 'phone')
             requests = Request.search([])
-            data = requests_xlsx(requests, Request.export_labels())
+            data = requests_xlsx(requests, export_labels())
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = archive.namelist()
                 sheet1 = archive.read('xl/worksheets/sheet1.xml').decode()
