@@ -32,7 +32,7 @@ from gru_base.model import ExportAccessMixin
 
 from .exceptions import MailboxError, MailboxValidationError
 from .imap import CONNECTION_ERRORS, IMAPAdapter
-from .parsing import BackgroundParser, parse_many
+from .parsing import BackgroundParser, header_text, parse_many
 
 logger = logging.getLogger(__name__)
 _EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
@@ -555,8 +555,8 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
         key = message_key(raw)
         try:
             headers = BytesHeaderParser(policy=policy_default).parsebytes(raw)
-            subject = str(headers.get('Subject') or '')[:250]
-            from_ = str(headers.get('From') or '')[:250]
+            subject = header_text(headers, 'Subject')[:250]
+            from_ = header_text(headers, 'From')[:250]
         except Exception:
             subject = from_ = ''
         return cls(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,

@@ -8,6 +8,8 @@ iter_parts); the raw payload is only read to repair a broken charset.
 """
 import datetime as dt
 import email
+import email.errors
+import email.header
 import functools
 import hashlib
 import html
@@ -248,7 +250,39 @@ def _header(message, name):
         value = message.get(name)
     except Exception:
         return ''
-    return repair(str(value)).strip() if value is not None else ''
+    if value is None:
+        return ''
+    value = str(value)
+    if '\ufffd' in value:
+        # raw 8-bit bytes in an undeclared charset: the parsed header
+        # replaced them, the raw header still holds them to decode
+        value = _raw_header(message, name) or value
+    return repair(value).strip()
+
+
+def header_text(message, name):
+    """Return the text of header name of message, its raw 8-bit bytes
+    decoded and without NUL characters"""
+    return _header(message, name).replace('\x00', '')
+
+
+def _raw_header(message, name):
+    """Return the header name decoded from its raw bytes (UTF-8, else the
+    fallback charsets such as cp1252) and its RFC 2047 words, or None"""
+    for key, value in message.raw_items():
+        if key.lower() != name.lower() or not isinstance(value, str):
+            continue
+        value = repair(value)
+        if value is None:
+            return None
+        try:
+            value = str(email.header.make_header(
+                    email.header.decode_header(value)))
+        except (UnicodeError, LookupError, email.errors.HeaderParseError):
+            # hostile or broken encoded words: keep the raw text
+            pass
+        return ' '.join(value.split())
+    return None
 
 
 def auto_reply_reason(message):
@@ -491,7 +525,18 @@ def parse(raw, max_attachment_size=None):
     for address in parsed.all_recipients:
         tokens.extend(t.upper() for t in PLUS_TOKEN.findall(address))
     parsed.tokens = list(dict.fromkeys(tokens))
+    strip_nul(parsed)
     return parsed
+
+
+def strip_nul(parsed):
+    """Remove the NUL characters PostgreSQL refuses in text from the parsed
+    texts (the raw email is stored untouched)"""
+    for name in ['subject', 'from_name', 'text', 'visible_text', 'history',
+            'html']:
+        value = getattr(parsed, name)
+        if value and '\x00' in value:
+            setattr(parsed, name, value.replace('\x00', ''))
 
 
 def _leaves(part):
