@@ -17,27 +17,29 @@ class Rule(metaclass=PoolMeta):
             }
 
     @classmethod
-    def _get_cache_key(cls, model_names):
+    def gru_scopes(cls):
+        """Return the scopes of the user for the rule context: his antennas
+        (gru_antennas), those given on his user form only, what a manager
+        may manage so that joining a team cannot widen it
+        (gru_own_antennas), and the schemes he instructs (gru_schemes)"""
         pool = Pool()
         User = pool.get('res.user')
+        return {
+            'gru_antennas': sorted(User.get_gru_antennas()),
+            'gru_own_antennas': sorted(User.get_gru_antennas(teams=False)),
+            'gru_schemes': sorted(User.get_gru_schemes()),
+            }
+
+    @classmethod
+    def _get_cache_key(cls, model_names):
         key = super()._get_cache_key(model_names)
         if cls.gru_scoped_models() & set(model_names):
-            key = (key,
-                tuple(sorted(User.get_gru_antennas())),
-                tuple(sorted(User.get_gru_antennas(teams=False))),
-                tuple(sorted(User.get_gru_schemes())))
+            key = (key, tuple(tuple(v) for v in cls.gru_scopes().values()))
         return key
 
     @classmethod
     def _get_context(cls, model_name):
-        pool = Pool()
-        User = pool.get('res.user')
         context = super()._get_context(model_name)
         if model_name in cls.gru_scoped_models():
-            context['gru_antennas'] = sorted(User.get_gru_antennas())
-            # the antennas given on the user form only: what a manager may
-            # manage, so that joining a team cannot widen it
-            context['gru_own_antennas'] = sorted(
-                User.get_gru_antennas(teams=False))
-            context['gru_schemes'] = sorted(User.get_gru_schemes())
+            context.update(cls.gru_scopes())
         return context
