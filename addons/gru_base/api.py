@@ -23,10 +23,6 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import ApiInputError
 
-SCOPES = [
-    ('route', "Territory routing"),
-    ('intake', "Request intake"),
-    ]
 KEY_PREFIX = 'gru_'
 # the languages of the answers of the API (fr by default)
 LANGUAGES = ['fr', 'en']
@@ -55,7 +51,8 @@ class ApiKey(ModelSQL, ModelView):
 
     name = fields.Char("Consumer", required=True,
         help="The external system using the key, e.g. \"IVR\".")
-    scopes = fields.MultiSelection(SCOPES, "Scopes",
+    # the modules serving an endpoint add its scope in __setup__
+    scopes = fields.MultiSelection([], "Scopes",
         help="The endpoints the key opens.")
     key_hash = fields.Char("Key Hash", readonly=True)
     key_hint = fields.Char("Key Hint", readonly=True,
@@ -81,9 +78,9 @@ class ApiKey(ModelSQL, ModelView):
     def default_active():
         return True
 
-    @staticmethod
-    def default_scopes():
-        return ['route']
+    @classmethod
+    def default_scopes(cls):
+        return []
 
     @classmethod
     def new_key(cls):

@@ -353,7 +353,7 @@ def gdpr_summary(party, data, files, date=None, user=None):
         if model:
             try:
                 return pool.get(model).__names__()['model']
-            except Exception:
+            except KeyError:
                 pass
         return section.replace('_', ' ').capitalize()
 
@@ -364,7 +364,7 @@ def gdpr_summary(party, data, files, date=None, user=None):
                 Model = pool.get(model)
                 if column in Model._fields:
                     return Model.__names__(field=column)['field']
-            except Exception:
+            except KeyError:
                 pass
         return column.replace('_', ' ').capitalize()
 

@@ -20,13 +20,6 @@ from .tools import (
     DEFAULT_REGION, name_key, name_key_rotated, normalize_email,
     normalize_phone, parse_phone)
 
-CHANNELS = [
-    (None, ""),
-    ('email', "Email"),
-    ('letter', "Letter"),
-    ('phone', "Phone"),
-    ('counter', "Counter"),
-    ]
 PHONE_TYPES = {'phone', 'mobile', 'fax'}
 
 
@@ -59,7 +52,9 @@ class Party(ExportAccessMixin, metaclass=PoolMeta):
                 ('birth_date', '>', dt.date(1900, 1, 1)), ())])
     birth_year = fields.Integer("Birth Year", readonly=True,
         help="Kept for statistics when the usager is anonymised.")
-    preferred_channel = fields.Selection(CHANNELS, "Preferred Channel")
+    preferred_channel = fields.Selection('get_preferred_channels',
+        "Preferred Channel",
+        help="The channel the usager prefers to be answered on.")
     consent_email = fields.Boolean("Consents to Email",
         help="The usager accepts to be contacted by email.")
     consent_sms = fields.Boolean("Consents to SMS",
@@ -109,6 +104,12 @@ class Party(ExportAccessMixin, metaclass=PoolMeta):
                     (t.id, Index.Equality())),
                 Index(t, (t.last_contact_date, Index.Range())),
                 })
+
+    @classmethod
+    def get_preferred_channels(cls):
+        """Return the channels a usager may prefer: none here, the inbox
+        (gru_inbox) gives those of its requests"""
+        return [(None, "")]
 
     @classmethod
     def default_is_person(cls):

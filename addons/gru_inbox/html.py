@@ -148,7 +148,7 @@ def has_remote_content(html):
     try:
         scanner.feed(html)
         scanner.close()
-    except Exception:
+    except Exception:  # hostile HTML may break html.parser in any way
         # the note is only informative: nh3 removes what it cannot parse
         return False
     return scanner.found

@@ -18,17 +18,9 @@ from gru_base.model import ExportAccessMixin, check_targets
 from gru_contact.tools import normalize_email, normalize_phone
 from gru_territory.exceptions import RoutingInputError
 
-from .exceptions import IntakeError, RequestError
+from .exceptions import RequestError
 from .html import sanitize_html
 
-CHANNELS = [
-    ('email', "Email"),
-    ('letter', "Letter"),
-    ('phone', "Phone"),
-    ('counter', "Counter"),
-    ('web', "Web Form"),
-    ('other', "Other"),
-    ]
 PRIORITIES = [
     ('0', "Low"),
     ('1', "Normal"),
@@ -101,9 +93,16 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
     _closed = Eval('state').in_(['closed', 'cancelled'])
 
     reference = fields.Char("Reference", readonly=True)
-    channel = fields.Selection(CHANNELS, "Channel", required=True,
+    # the core's channels; each channel module adds its own in __setup__
+    # (see doc/design.rst, Channels)
+    channel = fields.Selection([
+            ('web', "Web Form"),
+            ('other', "Other"),
+            ], "Channel", required=True,
         states={'readonly': Eval('state') != 'new'})
     channel_string = channel.translated('channel')
+    channel_icon = fields.Function(fields.Char("Channel Icon"),
+        'get_channel_icon')
     received_at = fields.DateTime("Received At", required=True,
         states={'readonly': Eval('state') != 'new'})
     subject = fields.Char("Subject", states={'readonly': _closed})
@@ -192,6 +191,14 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # the channel registry, fresh for each pool: the channel modules
+        # add their icon and, when an answer can be sent on their channel
+        # from the reply wizard, the channel to _reply_channels
+        cls._channel_icons = {
+            'web': 'gru-channel-web',
+            'other': 'gru-channel-other',
+            }
+        cls._reply_channels = set()
         t = cls.__table__()
         cls._sql_constraints = [
             ('reference_unique', Unique(t, t.reference),
@@ -332,7 +339,7 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def default_channel(cls):
-        return 'phone'
+        return 'other'
 
     @classmethod
     def default_received_at(cls):
@@ -421,6 +428,19 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
                 group_by=[message.request]))
         result.update(cursor)
         return result
+
+    @classmethod
+    def channels(cls):
+        "Return the (channel, translated name) of the registered channels"
+        return cls.fields_get(['channel'])['channel']['selection']
+
+    @classmethod
+    def channel_icon_of(cls, channel):
+        "Return the name of the icon of channel (None if it has none)"
+        return cls._channel_icons.get(channel)
+
+    def get_channel_icon(self, name):
+        return self.channel_icon_of(self.channel)
 
     def get_mine(self, name):
         return bool(self.assignee
@@ -711,10 +731,12 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
             }
 
     def send_message(self, message):
-        """Send the outgoing message through its channel.
-        The core records it only (phone, counter, note); channel modules
-        (email, letters) extend this method."""
-        pass
+        """Send the outgoing message (saved) through its channel: the
+        channel module's _send_<channel> method; a channel without one
+        records the message only (a call or a visit already happened)"""
+        method = getattr(self, '_send_%s' % message.channel, None)
+        if method is not None:
+            method(message)
 
     # Assignment
 
@@ -796,6 +818,10 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
             values.setdefault('tags', [])
             request = cls(**values)
             if message:
+                # the rules read these fields of the first message: a
+                # channel that does not know them gives None
+                message = dict({'from_address': None, 'to_address': None,
+                        'subject': None, 'body': None}, **message)
                 request.messages = [Message(**dict(message,
                             direction=message.get('direction', 'in'),
                             channel=message.get('channel', request.channel)))]
@@ -938,124 +964,6 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
             return
         self.route_antenna()
 
-    @classmethod
-    def validate_intake(cls, data):
-        """Check the JSON data of the intake API and return the values
-        (raise IntakeError naming the field)"""
-        pool = Pool()
-        Scheme = pool.get('gru.scheme')
-        Motive = pool.get('gru.inbox.motive')
-        Commune = pool.get('gru.commune')
-        if not isinstance(data, dict):
-            raise IntakeError(gettext('gru_inbox.msg_intake_not_object'))
-        allowed = {'channel', 'received_at', 'subject', 'body', 'name',
-            'email', 'phone', 'postal_code', 'commune', 'scheme', 'motive',
-            'priority', 'client_key', 'origin_address'}
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise IntakeError(gettext('gru_inbox.msg_intake_unknown_field',
-                    field=unknown[0]), field=unknown[0])
-        for name in allowed:
-            if data.get(name) is not None and not isinstance(
-                    data[name], str):
-                raise IntakeError(gettext('gru_inbox.msg_intake_not_string',
-                        field=name), field=name)
-        channels = dict(cls.fields_get(['channel'])['channel']['selection'])
-        channel = data.get('channel') or 'web'
-        if channel not in channels:
-            raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
-                    field='channel', value=channel), field='channel')
-        values = {'channel': channel}
-        if data.get('received_at'):
-            try:
-                received = dt.datetime.fromisoformat(data['received_at'])
-            except ValueError:
-                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
-                        field='received_at', value=data['received_at']),
-                    field='received_at')
-            if received.tzinfo:
-                received = received.astimezone(dt.timezone.utc).replace(
-                    tzinfo=None)
-            values['received_at'] = received
-        if not (data.get('subject') or data.get('body')):
-            raise IntakeError(gettext('gru_inbox.msg_intake_required',
-                    field='body'), field='body')
-        if not (data.get('email') or data.get('phone') or data.get('name')):
-            raise IntakeError(gettext('gru_inbox.msg_intake_required',
-                    field='email'), field='email')
-        if data.get('email'):
-            if not normalize_email(data['email']):
-                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
-                        field='email', value=data['email']), field='email')
-            values['contact_email'] = data['email'].strip()
-        if data.get('phone'):
-            if not normalize_phone(data['phone']):
-                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
-                        field='phone', value=data['phone']), field='phone')
-            values['contact_phone'] = data['phone'].strip()
-        if data.get('postal_code'):
-            from gru_territory.tools import normalize_postal_code
-            code = normalize_postal_code(data['postal_code'])
-            if not code:
-                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
-                        field='postal_code', value=data['postal_code']),
-                    field='postal_code')
-            values['contact_postal_code'] = code
-        if data.get('commune'):
-            # the INSEE code: it decides a postal code shared by communes
-            # of several antennas
-            from gru_territory.tools import normalize_insee_code
-            code = normalize_insee_code(data['commune'])
-            communes = Commune.search(
-                [('insee_code', '=', code)], limit=1) if code else []
-            if not communes:
-                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
-                        field='commune', value=data['commune'][:20]),
-                    field='commune')
-            values['contact_commune'] = communes[0]
-        if data.get('name'):
-            values['contact_name'] = data['name'].strip()[:200]
-        if data.get('subject'):
-            values['subject'] = data['subject'].strip()[:200]
-        if data.get('scheme'):
-            schemes = Scheme.search([('code', '=', data['scheme'])], limit=1)
-            if not schemes:
-                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
-                        field='scheme', value=data['scheme']),
-                    field='scheme')
-            values['scheme'] = schemes[0]
-        if data.get('motive'):
-            motives = Motive.search([('code', '=', data['motive'])], limit=1)
-            if not motives:
-                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
-                        field='motive', value=data['motive']),
-                    field='motive')
-            values['motive'] = motives[0]
-        if data.get('priority'):
-            if data['priority'] not in dict(PRIORITIES):
-                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
-                        field='priority', value=data['priority']),
-                    field='priority')
-            values['priority'] = data['priority']
-        if data.get('client_key'):
-            if len(data['client_key']) > 100:
-                raise IntakeError(gettext('gru_inbox.msg_intake_invalid',
-                        field='client_key', value=data['client_key'][:20]),
-                    field='client_key')
-            values['client_key'] = data['client_key']
-        if data.get('origin_address'):
-            values['origin_address'] = data['origin_address'][:200]
-        message = None
-        if data.get('body'):
-            message = {
-                'body': data['body'],
-                'subject': values.get('subject'),
-                'from_address': values.get('contact_email')
-                or values.get('contact_phone'),
-                'date': values.get('received_at') or dt.datetime.now(),
-                }
-        return values, message
-
 
 class RequestTag(ExportAccessMixin, ModelSQL):
     "Request - Tag"
@@ -1087,7 +995,9 @@ class Message(ExportAccessMixin, ModelSQL, ModelView):
             ('out', "Outgoing"),
             ('note', "Internal Note"),
             ], "Direction", required=True)
-    channel = fields.Selection(CHANNELS, "Channel", required=True)
+    channel = fields.Selection('get_channels', "Channel", required=True)
+    channel_icon = fields.Function(fields.Char("Channel Icon"),
+        'get_channel_icon')
     date = fields.DateTime("Date", required=True)
     author = fields.Many2One('res.user', "Author", readonly=True)
     from_address = fields.Char("From")
@@ -1133,7 +1043,19 @@ class Message(ExportAccessMixin, ModelSQL, ModelView):
 
     @classmethod
     def default_channel(cls):
-        return 'phone'
+        return 'other'
+
+    @classmethod
+    def get_channels(cls):
+        "The channels of the request, with those of the channel modules"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        return Request.channels()
+
+    def get_channel_icon(self, name):
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        return Request.channel_icon_of(self.channel)
 
     @classmethod
     def default_author(cls):

@@ -235,6 +235,13 @@ class Party(metaclass=PoolMeta):
                         })
         return rows
 
+    @classmethod
+    def get_preferred_channels(cls):
+        "The channels of the requests, with those of the channel modules"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        return super().get_preferred_channels() + list(Request.channels())
+
 
 class Replace(metaclass=PoolMeta):
     __name__ = 'party.replace'

@@ -20,7 +20,7 @@ from trytond.transaction import Transaction
 from gru_base.model import ExportAccessMixin
 
 from .exceptions import VolumeContextError
-from .inbox import CHANNELS, STATES
+from .inbox import STATES
 
 # what a volume can be grouped by (gru_volume_dimensions of the context)
 DIMENSIONS = ['month', 'channel', 'antenna', 'scheme', 'state']
@@ -85,17 +85,15 @@ class RequestVolume(ModelSQL, ModelView):
     __name__ = 'gru.inbox.request.volume'
 
     month = fields.Char("Month")
-    channel = fields.Selection(CHANNELS, "Channel")
+    channel = fields.Selection('get_channels', "Channel")
     channel_name = fields.Char("Channel",
         help="The name of the channel, for the graphs.")
     antenna = fields.Many2One('gru.antenna', "Antenna")
     scheme = fields.Many2One('gru.scheme', "Scheme")
     state = fields.Selection(STATES, "State")
     count = fields.Integer("Requests")
-    count_email = fields.Integer("Email")
-    count_letter = fields.Integer("Letter")
-    count_phone = fields.Integer("Phone")
-    count_counter = fields.Integer("Counter")
+    # one count per channel: each channel module adds its count_<channel>
+    # (and its column in the list and the graph by month)
     count_web = fields.Integer("Web Form")
     count_other = fields.Integer("Other")
 
@@ -169,9 +167,17 @@ class RequestVolume(ModelSQL, ModelView):
         return [d for d in DIMENSIONS if d in names] or list(DIMENSIONS)
 
     @classmethod
+    def get_channels(cls):
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        return Request.channels()
+
+    @classmethod
     def channel_counts(cls):
         "Return the (field name, channel) of the counts by channel"
-        return [('count_' + c, c) for c, _ in CHANNELS
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        return [('count_' + c, c) for c, _ in Request.channels()
             if 'count_' + c in cls._fields]
 
     @classmethod
@@ -261,7 +267,7 @@ class RequestVolume(ModelSQL, ModelView):
             select.append(column.as_(name))
         # the graphs show the key of a selection: give them its name
         if 'channel' in dimensions:
-            names = cls.fields_get(['channel'])['channel']['selection']
+            names = Request.channels()
             column = Case(*((months.channel == k, n) for k, n in names),
                 else_=months.channel)
         else:
@@ -285,7 +291,9 @@ class RequestTimeline(ExportAccessMixin, ModelSQL, ModelView):
     party = fields.Many2One('party.party', "Usager")
     request = fields.Many2One('gru.inbox.request', "Request", required=True)
     message = fields.Many2One('gru.inbox.message', "Message")
-    channel = fields.Selection(CHANNELS, "Channel")
+    channel = fields.Selection('get_channels', "Channel")
+    channel_icon = fields.Function(fields.Char("Channel Icon"),
+        'get_channel_icon')
     direction = fields.Selection([
             ('in', "Incoming"),
             ('out', "Outgoing"),
@@ -302,6 +310,17 @@ class RequestTimeline(ExportAccessMixin, ModelSQL, ModelView):
         # a row is seen by who sees its request
         cls.__access__.add('request')
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def get_channels(cls):
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        return Request.channels()
+
+    def get_channel_icon(self, name):
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        return Request.channel_icon_of(self.channel)
 
     @classmethod
     def table_query(cls):

@@ -11,7 +11,7 @@ from trytond.pool import Pool
 from gru_territory.tools import strip_accents
 
 from .exceptions import RuleValidationError
-from .inbox import CHANNELS, PRIORITIES
+from .inbox import PRIORITIES
 from .team import STRATEGIES
 
 
@@ -33,7 +33,7 @@ class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
 
     name = fields.Char("Name", required=True)
     # conditions
-    channel = fields.Selection([(None, "")] + CHANNELS, "Channel")
+    channel = fields.Selection('get_channels', "Channel")
     address = fields.Char("Mailbox or Address",
         help="The request arrived at this address (mailbox, number); "
         "a part of it is enough.")
@@ -86,6 +86,13 @@ class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
                     raise RuleValidationError(gettext(
                             'gru_inbox.msg_rule_postal_code',
                             rule=rule.name, value=code))
+
+    @classmethod
+    def get_channels(cls):
+        "The channels of the request, with those of the channel modules"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        return [(None, "")] + list(Request.channels())
 
     def match(self, request, message=None):
         """Return (matched, reasons): reasons explain each condition met,

@@ -10,7 +10,7 @@ from trytond.transaction import Transaction, check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import ReplyUnfilledError, RequestError
-from .inbox import CHANNELS, OPEN_STATES
+from .inbox import OPEN_STATES
 
 
 class CancelStart(ModelView):
@@ -114,13 +114,25 @@ class ReplyStart(ModelView):
     scheme = fields.Many2One('gru.scheme', "Scheme", readonly=True)
     template = fields.Many2One('gru.scheme.template', "Template",
         domain=[If(Bool(Eval('scheme')),
-                ('scheme', '=', Eval('scheme', -1)),
-                ())])
-    channel = fields.Selection(CHANNELS, "Channel", required=True)
+                ['OR',
+                    ('scheme', '=', Eval('scheme', -1)),
+                    ('scheme', '=', None),
+                    ],
+                [])])
+    channel = fields.Selection('get_channels', "Channel", required=True,
+        help="The channels an answer can be sent on.")
     to_address = fields.Char("To")
     subject = fields.Char("Subject")
     body = fields.Text("Body", required=True)
     mark_answered = fields.Boolean("Mark as Answered")
+
+    @classmethod
+    def get_channels(cls):
+        "The channels of the request on which an answer can be given"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        return [(c, n) for c, n in Request.channels()
+            if c in Request._reply_channels]
 
     @fields.depends('template', 'request', 'subject', 'body')
     def on_change_template(self):
@@ -144,19 +156,38 @@ class Reply(Wizard):
 
     def default_start(self, fields):
         request = self.record
-        to_address = None
-        if request.channel == 'email':
-            to_address = request.contact_email or (
-                request.party.email if request.party else None)
-        return {
+        channel = self.reply_channel(request)
+        values = {
             'request': request.id,
             'scheme': request.scheme.id if request.scheme else None,
-            'channel': request.channel if request.channel in {
-                'email', 'letter', 'phone'} else 'email',
-            'to_address': to_address,
+            'channel': channel,
             'subject': request.subject,
             'mark_answered': True,
             }
+        if channel:
+            values.update(self._reply_defaults(request, channel))
+        return values
+
+    @classmethod
+    def reply_channel(cls, request):
+        """Return the channel proposed for the answer to request: its own
+        when an answer can be given on it, else the usager's preferred
+        channel when it can, else the first reply channel (None if none)"""
+        pool = Pool()
+        ReplyStart = pool.get('gru.inbox.request.reply.start')
+        channels = [c for c, _ in ReplyStart.get_channels()]
+        preferred = request.party.preferred_channel if request.party \
+            else None
+        for channel in [request.channel, preferred]:
+            if channel in channels:
+                return channel
+        return channels[0] if channels else None
+
+    def _reply_defaults(self, request, channel):
+        """Return the values of the form for an answer to request on
+        channel (the recipient's address...); the channel modules extend
+        it for their channel"""
+        return {}
 
     def transition_send(self):
         pool = Pool()

@@ -48,10 +48,10 @@ class IMAPAdapter:
         if self.client is not None:
             try:
                 self.client.logout()
-            except Exception:
+            except CONNECTION_ERRORS:
                 try:
                     self.client.shutdown()
-                except Exception:
+                except CONNECTION_ERRORS:
                     pass
             self.client = None
 

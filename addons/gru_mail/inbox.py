@@ -53,7 +53,8 @@ def send_error_reason(error):
         uri = config.parse_uri(config.get('email', 'uri'))
         server = '%s:%s' % (uri.hostname, uri.port or (
                 465 if uri.scheme.startswith('smtps') else 25))
-    except Exception:
+    except (TypeError, ValueError, AttributeError):
+        # no or a malformed [email] uri
         server = '?'
     if isinstance(error, smtplib.SMTPAuthenticationError):
         return gettext('gru_mail.msg_send_authentication_failed',
@@ -95,6 +96,13 @@ class Request(metaclass=PoolMeta):
         ondelete='RESTRICT',
         help="The mailbox the request arrived at; its replies leave from "
         "it.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.channel.selection.append(('email', "Email"))
+        cls._channel_icons['email'] = 'gru-channel-email'
+        cls._reply_channels.add('email')
 
     @classmethod
     def _gdpr_to_erase(cls, domain):
@@ -567,11 +575,11 @@ class Request(metaclass=PoolMeta):
                     request=self.rec_name))
         return mailboxes[0]
 
-    def send_message(self, message):
-        super().send_message(message)
+    def _send_email(self, message):
+        "Send the outgoing message by SMTP from the request's mailbox"
         pool = Pool()
         Message = pool.get('gru.inbox.message')
-        if message.channel != 'email' or message.direction != 'out':
+        if message.direction != 'out':
             return
         if not normalize_email(message.to_address):
             raise MailSendError(gettext('gru_mail.msg_send_no_address',
@@ -802,7 +810,8 @@ class Message(metaclass=PoolMeta):
                     server = get_smtp_server(strict=True)
                 server.send_message(message._mail_mime(),
                     message.mailbox.address, [message.to_address])
-            except Exception as error:
+            except (smtplib.SMTPException, OSError, ValueError) as error:
+                # refused, unreachable or a message the server cannot take
                 message.mail_attempts = (message.mail_attempts or 0) + 1
                 message.mail_state = 'failed'
                 message.mail_error = send_error_reason(error)[:2000]
@@ -814,7 +823,7 @@ class Message(metaclass=PoolMeta):
                 if server is not None:
                     try:
                         server.quit()
-                    except Exception:
+                    except (smtplib.SMTPException, OSError):
                         pass
                     server = None
             else:
@@ -825,7 +834,7 @@ class Message(metaclass=PoolMeta):
         if server is not None:
             try:
                 server.quit()
-            except Exception:
+            except (smtplib.SMTPException, OSError):
                 pass
         cls.save(messages)
         to_answer = []
@@ -857,6 +866,12 @@ class Message(metaclass=PoolMeta):
             cls.send_mails(messages)
 
 
+class RequestVolume(metaclass=PoolMeta):
+    __name__ = 'gru.inbox.request.volume'
+
+    count_email = fields.Integer("Email")
+
+
 class ReplyFailed(ModelView):
     "Reply Not Sent"
     __string__ = "Reply Not Sent"
@@ -876,6 +891,13 @@ class Reply(metaclass=PoolMeta):
             Button("Retry Now", 'retry', 'tryton-refresh', default=True),
             ])
     retry = StateTransition()
+
+    def _reply_defaults(self, request, channel):
+        values = super()._reply_defaults(request, channel)
+        if channel == 'email':
+            values['to_address'] = request.contact_email or (
+                request.party.email if request.party else None)
+        return values
 
     def after_send(self, message):
         "A mail not sent keeps the request in its state"

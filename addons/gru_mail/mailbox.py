@@ -21,6 +21,7 @@ from email.parser import BytesHeaderParser
 from email.policy import default as policy_default
 
 import trytond.config as config
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
@@ -51,7 +52,7 @@ def message_key(raw):
     try:
         headers = BytesHeaderParser(policy=policy_default).parsebytes(raw)
         value = str(headers.get('Message-ID') or '').strip()
-    except Exception:
+    except Exception:  # a hostile header may break the header registry
         value = ''
     match = re.search(r'<[^<>\s]+>', value)
     if match:
@@ -409,7 +410,8 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
             self.save()
             try:
                 commit()
-            except Exception:
+            except (backend.DatabaseIntegrityError,
+                    backend.DatabaseOperationalError):
                 logger.error("mailbox %s: commit failed, the batch will be "
                     "fetched again", self.address, exc_info=True)
                 Transaction().rollback()
@@ -452,7 +454,7 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
         try:
             done, rest = Received.ingest_many(self, uidvalidity, messages,
                 parsed=parsed)
-        except Exception as error:
+        except Exception as error:  # a hostile mail fails its whole batch
             logger.info("mailbox %s: batch of %d messages ingested one by "
                 "one: %s", self.address, len(messages), error, exc_info=True)
             done, rest = {}, messages
@@ -467,7 +469,7 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
         Received = pool.get('gru.mail.received')
         try:
             received = Received.ingest(self, uidvalidity, uid, raw)
-        except Exception as error:
+        except Exception as error:  # a hostile mail: quarantined with it
             logger.warning("mailbox %s UID %s: quarantined: %s",
                 self.address, uid, error, exc_info=True)
             received = Received.quarantine(self, uidvalidity, uid, raw,
@@ -557,7 +559,7 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
             headers = BytesHeaderParser(policy=policy_default).parsebytes(raw)
             subject = header_text(headers, 'Subject')[:250]
             from_ = header_text(headers, 'From')[:250]
-        except Exception:
+        except Exception:  # a hostile header may break the header registry
             subject = from_ = ''
         return cls(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,
             message_key=key,
@@ -667,7 +669,7 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
         try:
             with transaction.set_context(company=mailbox.company.id):
                 result = func()
-        except Exception:
+        except Exception:  # undone here and raised again
             cursor.execute('ROLLBACK TO SAVEPOINT %s' % name)
             for cache in transaction.cache.values():
                 cache.clear()
@@ -717,7 +719,7 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
         reason = '%s: %s' % (type(error).__name__, error)
         try:
             received = cls._new(mailbox, uidvalidity, uid, raw)
-        except Exception:
+        except Exception:  # the hostile mail broke _new: keep its key
             received = cls(mailbox=mailbox, uidvalidity=uidvalidity,
                 uid=uid, message_key=message_key(raw),
                 date=dt.datetime.now())
@@ -740,7 +742,7 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
             received.save()
             try:
                 cls._process(received)
-            except Exception as error:
+            except Exception as error:  # still hostile: stays quarantined
                 received.reason = ('%s: %s' % (
                         type(error).__name__, error))[:2000]
                 received.save()

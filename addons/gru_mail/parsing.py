@@ -14,7 +14,10 @@ import functools
 import hashlib
 import html
 import mimetypes
+import pickle
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from email.headerregistry import HeaderRegistry
 from email.policy import default as policy_default
@@ -147,7 +150,7 @@ def html_to_text(value):
     try:
         parser.feed(value)
         parser.close()
-    except Exception:
+    except Exception:  # hostile HTML may break html.parser in any way
         return html.unescape(re.sub(r'<[^>]+>', ' ', value))
     text = ''.join(parser.parts)
     text = re.sub(r'[ \t\xa0]+', ' ', text)
@@ -227,7 +230,7 @@ def _addresses(message, name):
     try:
         return [a.lower() for _, a in getaddresses([str(v) for v in values])
             if a]
-    except Exception:
+    except Exception:  # a hostile address header may break getaddresses
         return []
 
 
@@ -248,7 +251,7 @@ def repair(value):
 def _header(message, name):
     try:
         value = message.get(name)
-    except Exception:
+    except Exception:  # a hostile header may break the header registry
         return ''
     if value is None:
         return ''
@@ -342,7 +345,7 @@ def _parse_bounce(message, parsed):
 def _filename(part, index):
     try:
         name = part.get_filename()
-    except Exception:
+    except Exception:  # a hostile RFC 2231 file name may break decoding
         name = None
     if name:
         name = name.replace('/', '_').replace('\\', '_').strip()
@@ -397,7 +400,7 @@ def parse(raw, max_attachment_size=None):
         if from_header is not None and from_header.addresses:
             name = from_header.addresses[0].display_name or ''
             address = from_header.addresses[0].addr_spec or ''
-    except Exception:
+    except Exception:  # a hostile From may break the header registry
         name, address = parseaddr(str(message.get('From', '') or ''))
     if '@' not in address:
         address = ''
@@ -471,7 +474,7 @@ def parse(raw, max_attachment_size=None):
                         })
                 data = inner.as_bytes(policy=policy_default.clone(
                         linesep='\r\n'))
-            except Exception:
+            except Exception:  # a hostile forwarded mail: kept raw
                 data = part.get_payload(decode=True) or b''
             _add_attachment(parsed, Attachment(
                     _filename(part, index), content_type, data),
@@ -494,13 +497,13 @@ def parse(raw, max_attachment_size=None):
                 data = part.get_payload(decode=True) or b''
             elif not isinstance(data, bytes):
                 data = part.get_payload(decode=True) or b''
-        except Exception:
+        except Exception:  # hostile charset or encoding: the raw bytes
             data = part.get_payload(decode=True) or b''
         filename = _filename(part, index)
         if content_type in TNEF_TYPES or filename.lower() == 'winmail.dat':
             try:
                 unpacked, tnef_body = _unpack_tnef(data)
-            except Exception:
+            except Exception:  # a hostile winmail.dat: kept as a file
                 unpacked, tnef_body = None, ''
             if unpacked is not None:
                 for attachment in unpacked:
@@ -573,7 +576,7 @@ def parse_many(raws, max_attachment_size=None):
     for raw in raws:
         try:
             result.append(parse(raw, max_attachment_size=max_attachment_size))
-        except Exception as error:
+        except Exception as error:  # a hostile mail: quarantined with it
             result.append(error)
     return result
 
@@ -591,8 +594,6 @@ class BackgroundParser:
 
     def __enter__(self):
         if self.workers > 0:
-            import subprocess
-            import sys
             try:
                 self._child = subprocess.Popen([sys.executable, '-c',
                         'from gru_mail.parsing import _serve; _serve()'],
@@ -607,20 +608,20 @@ class BackgroundParser:
             try:
                 child.stdin.close()
                 child.wait(timeout=10)
-            except Exception:
+            except (OSError, subprocess.TimeoutExpired):
                 child.kill()
                 child.wait()
 
     def submit(self, raws, max_attachment_size=None):
         """Start parsing raws; return a callable giving the list of
         parse_many"""
-        import pickle
         if self._child is not None:
             try:
                 pickle.dump((raws, max_attachment_size), self._child.stdin,
                     protocol=pickle.HIGHEST_PROTOCOL)
                 self._child.stdin.flush()
-            except Exception:
+            except (OSError, pickle.PickleError):
+                # the child died or the batch cannot be sent: parse here
                 self.__exit__()
         child = self._child
         if child is None:
@@ -629,7 +630,7 @@ class BackgroundParser:
         def result():
             try:
                 return pickle.load(child.stdout)
-            except Exception:
+            except (EOFError, OSError, pickle.UnpicklingError):
                 # the child died: parse here from now on
                 self.__exit__()
                 return parse_many(raws, max_attachment_size)
@@ -638,8 +639,6 @@ class BackgroundParser:
 
 def _serve():
     "The loop of the parser process: pickled jobs in, results out"
-    import pickle
-    import sys
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:

@@ -12,15 +12,13 @@ from trytond.pyson import Eval, If
 from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
-from .exceptions import (
-    SchemeOpenError, SchemeReferencePatternError, SchemeValidationError)
+from .exceptions import SchemeOpenError, SchemeReferencePatternError
 
 STATES = [
     ('draft', "Draft"),
     ('open', "Open"),
     ('closed', "Closed"),
     ]
-_EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 
 
 class _NamedListMixin(DeactivableMixin):
@@ -125,8 +123,6 @@ class Scheme(Workflow, ModelSQL, ModelView):
                 ('closing_date', '>=', Eval('opening_date')),
                 ()),
             ], states=_states)
-    mailbox = fields.Char("Mailbox", states=_states,
-        help="The address users write to about this scheme.")
     reference_pattern = fields.Char("Dossier Number Pattern",
         states=_states,
         help="A regular expression matching the dossier numbers of the "
@@ -226,7 +222,6 @@ class Scheme(Workflow, ModelSQL, ModelView):
     def validate_fields(cls, schemes, field_names):
         super().validate_fields(schemes, field_names)
         cls.check_reference_pattern(schemes, field_names)
-        cls.check_mailbox(schemes, field_names)
 
     @classmethod
     def check_reference_pattern(cls, schemes, field_names=None):
@@ -261,16 +256,6 @@ class Scheme(Workflow, ModelSQL, ModelView):
                             'gru_scheme.msg_scheme_reference_link_invalid',
                             scheme=scheme.rec_name,
                             link=scheme.reference_link))
-
-    @classmethod
-    def check_mailbox(cls, schemes, field_names=None):
-        if field_names and 'mailbox' not in field_names:
-            return
-        for scheme in schemes:
-            if scheme.mailbox and not _EMAIL.match(scheme.mailbox):
-                raise SchemeValidationError(gettext(
-                        'gru_scheme.msg_scheme_mailbox_invalid',
-                        scheme=scheme.rec_name, mailbox=scheme.mailbox))
 
     def reference_regex(self):
         "Return the compiled dossier-number pattern or None"

@@ -96,7 +96,6 @@ def _steps(extra=()):
 SCHEMES = [{
         'code': 'PPE', 'name': "Permis pour l'emploi", 'theme': 'MOB',
         'directorate': 'DTM', 'referent': 0, 'backup': 1,
-        'mailbox': 'permis.emploi@hautsdefrance.fr',
         'pattern': r'PPE-[0-9]{4}-[0-9]{5}',
         'description': "Aide au financement du permis de conduire B pour "
         "les demandeurs d'emploi à qui le permis ouvre un emploi.",
@@ -124,7 +123,6 @@ SCHEMES = [{
         }, {
         'code': 'TRAJ', 'name': "Aide au transport aux particuliers",
         'theme': 'MOB', 'directorate': 'DTM', 'referent': 1, 'backup': 0,
-        'mailbox': 'aide.transport@hautsdefrance.fr',
         'pattern': r'TRAJ-[0-9]{6}',
         'description': "Participation mensuelle aux frais de déplacement "
         "domicile-travail des salariés qui utilisent leur véhicule "
@@ -148,7 +146,6 @@ SCHEMES = [{
         }, {
         'code': 'CHEN', 'name': "Chèque énergie régional", 'theme': 'ENE',
         'directorate': 'DEN', 'referent': 2, 'backup': 3,
-        'mailbox': 'cheque.energie@hautsdefrance.fr',
         'pattern': r'CHEN-[0-9]{4}-[0-9]{5}',
         'description': "Aide aux ménages modestes pour payer leurs "
         "factures de chauffage (gaz, fioul, bois, électricité).",
@@ -169,7 +166,6 @@ SCHEMES = [{
         }, {
         'code': 'RENO', 'name': "Prime rénovation énergétique",
         'theme': 'ENE', 'directorate': 'DEN', 'referent': 3, 'backup': 2,
-        'mailbox': 'renovation@hautsdefrance.fr',
         'pattern': r'RENO-[0-9]{6}',
         'description': "Prime pour les travaux d'isolation et de "
         "changement de chauffage des propriétaires occupants.",
@@ -192,7 +188,6 @@ SCHEMES = [{
         }, {
         'code': 'BOURSE', 'name': "Bourse régionale étudiante",
         'theme': 'ETU', 'directorate': 'DESR', 'referent': 4, 'backup': 5,
-        'mailbox': 'bourses.etudiantes@hautsdefrance.fr',
         'pattern': r'BRS-[0-9]{4}-[0-9]{5}',
         'description': "Aide annuelle aux étudiants boursiers inscrits "
         "dans une formation sanitaire et sociale de la région.",
@@ -216,7 +211,6 @@ SCHEMES = [{
         }, {
         'code': 'PASSJ', 'name': "Pass Jeunes Culture et Sport",
         'theme': 'JEU', 'directorate': 'DJ', 'referent': 5, 'backup': 4,
-        'mailbox': 'pass.jeunes@hautsdefrance.fr',
         'pattern': r'PJ-[0-9]{7}',
         'description': "Crédit pour une licence sportive ou une activité "
         "culturelle des jeunes de 15 à 25 ans.",
@@ -235,7 +229,6 @@ SCHEMES = [{
         }, {
         'code': 'FAMRENT', 'name': "Aide à la rentrée des familles",
         'theme': 'FAM', 'directorate': 'DSF', 'referent': 0, 'backup': 2,
-        'mailbox': 'aide.familles@hautsdefrance.fr',
         'pattern': r'FAM-[0-9]{4}-[0-9]{5}',
         'description': "Aide forfaitaire aux familles modestes pour "
         "l'équipement des lycéens et apprentis à la rentrée.",
@@ -258,7 +251,6 @@ SCHEMES = [{
         }, {
         'code': 'NUMINC', 'name': "Équipement numérique des lycéens",
         'theme': 'SI', 'directorate': 'DSI', 'referent': 1, 'backup': 3,
-        'mailbox': 'equipement.numerique@hautsdefrance.fr',
         'pattern': r'NUM-[0-9]{6}',
         'description': "Prêt d'un ordinateur portable aux lycéens entrant "
         "en seconde, avec l'assistance technique associée (signalement "
@@ -339,7 +331,6 @@ def load(ctx):
                     'team': [('add', [e.id for e in team])],
                     'description': spec['description'] + '\n\n'
                     + ILLUSTRATIVE,
-                    'mailbox': spec['mailbox'],
                     'reference_pattern': spec['pattern'],
                     'reference_link': PAS,
                     'opening_date': dt.date(2023, 1, 1),

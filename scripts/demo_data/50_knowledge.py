@@ -142,8 +142,11 @@ def load(ctx):
                 for d in scheme.documents)
             if documents:
                 body += '\n\nPièces à fournir : %s.' % documents
-            if scheme.mailbox:
-                body += '\nContact : %s.' % scheme.mailbox
+            # the scheme's mailboxes, when the email channel has them
+            addresses = [m.address
+                for m in getattr(scheme, 'mailboxes', ()) if m.active]
+            if addresses:
+                body += '\nContact : %s.' % ', '.join(addresses)
             add("FAQ : " + scheme.name, body, 'faq', 'public',
                 ["FAQ", scheme.theme.name], scope='scheme',
                 scheme=scheme.id)

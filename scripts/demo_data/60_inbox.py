@@ -709,9 +709,10 @@ def load(ctx):
             row['antenna_reason'] = "Code postal %s." % contact['postal_code']
             name = contact['name']
             address = row.get('contact_email') or row.get('contact_phone')
-        if channel == 'email' and scheme and scheme.mailbox \
-                and rng.random() < 0.5:
-            row['origin_address'] = scheme.mailbox
+        # the scheme's mailbox, when the email channel has one already
+        mailboxes = getattr(scheme, 'mailboxes', ()) if scheme else ()
+        if channel == 'email' and mailboxes and rng.random() < 0.5:
+            row['origin_address'] = mailboxes[0].address
         elif channel == 'email':
             row['origin_address'] = 'relation.usagers@hautsdefrance.fr'
         rows.append(row)

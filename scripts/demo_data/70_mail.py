@@ -34,6 +34,18 @@ DOMAIN = 'gru-demo.hautsdefrance.test'
 IMAP_HOST = 'imap.gru-demo.test'
 PASSWORD_REF = 'env:GRU_DEMO_IMAP_PASSWORD'
 GENERIC = ('accueil', "Accueil – Relation usagers")
+# the local part of the address of each demo scheme's mailbox (the
+# others: the code of the scheme)
+SCHEME_MAILBOXES = {
+    'PPE': 'permis.emploi',
+    'TRAJ': 'aide.transport',
+    'CHEN': 'cheque.energie',
+    'RENO': 'renovation',
+    'BOURSE': 'bourses.etudiantes',
+    'PASSJ': 'pass.jeunes',
+    'FAMRENT': 'aide.familles',
+    'NUMINC': 'equipement.numerique',
+    }
 # the UIDs of the replies follow those of the first mails
 REPLY_UID = 100
 DOMAINS = ['example.org', 'example.com', 'example.net']
@@ -275,7 +287,7 @@ def _mailboxes(ctx, schemes):
             [('active', 'in', [True, False])])}
     specs = [('%s@%s' % (GENERIC[0], DOMAIN), GENERIC[1], None, None)]
     for code, scheme in sorted(schemes.items()):
-        local = (scheme.mailbox or '').partition('@')[0] or code.lower()
+        local = SCHEME_MAILBOXES.get(code, code.lower())
         specs.append(('%s@%s' % (local, DOMAIN), scheme.name, scheme.id,
                 mobile.id if mobile else None))
     to_create = []

@@ -24,6 +24,15 @@ class DemoMailTestCase(DemoRPCTestCase):
         self.assertEqual(len(mailboxes), 1 + len(schemes))
         self.assertEqual({m['scheme'] for m in mailboxes if m['scheme']},
             {s['id'] for s in schemes})
+        # each scheme shows its mailboxes (gru_mail's scheme.py)
+        for scheme in self.search_read('gru.scheme', [],
+                ['mailboxes', 'rec_name']):
+            with self.subTest(scheme=scheme['rec_name']):
+                # (a browser test may add a mailbox of its own)
+                self.assertLessEqual({m['id'] for m in mailboxes
+                        if m['scheme'] == scheme['id']},
+                    set(scheme['mailboxes']))
+                self.assertTrue(scheme['mailboxes'])
         for mailbox in mailboxes:
             self.assertFalse(mailbox['active'])
             self.assertEqual(mailbox['host'], 'imap.gru-demo.test')

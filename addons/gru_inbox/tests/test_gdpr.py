@@ -68,13 +68,13 @@ class InboxGdprMixin(InboxMixin):
             body="Bonjour, je suis %s, %s." % (NAME, STREET))
         Message.create([{
                     'request': request.id, 'direction': 'out',
-                    'channel': 'email', 'to_address': EMAIL,
+                    'channel': 'web', 'to_address': EMAIL,
                     'subject': "Re: Aide de %s" % NAME,
                     'body': "Madame Quidam, voici la réponse.",
                     'body_html': "<p>Madame Quidam</p>",
                     }, {
                     'request': request.id, 'direction': 'note',
-                    'channel': 'phone',
+                    'channel': 'other',
                     'body': "Rappeler Mme Quidam au %s" % PHONE,
                     }])
         message = request.messages[0]
@@ -88,7 +88,7 @@ class InboxGdprMixin(InboxMixin):
                     }])
         Note.create([{'resource': str(request),
                     'message': "Mme Quidam a appelé"}])
-        merged = self.new_request(party=duplicate, channel='phone',
+        merged = self.new_request(party=duplicate, channel='other',
             subject="Appel de J. Quidam", body="Rappel de %s" % PHONE)
         replace(duplicate, jeanne)
         other = self.new_request(party=paul, subject="Question de Paul",
@@ -125,7 +125,7 @@ class InboxGdprTestCase(InboxGdprMixin, unittest.TestCase):
             if r['reference'] == data['request'].reference]
         self.assertEqual(row['contact_email'], EMAIL)
         self.assertEqual(row['contact_phone'], PHONE)
-        self.assertEqual(row['channel'], 'email')
+        self.assertEqual(row['channel'], 'web')
         self.assertEqual(row['antenna'], data['request'].antenna.rec_name)
         bodies = [m['body'] for m in sections['messages']]
         self.assertEqual(len(bodies), 4)
@@ -234,7 +234,7 @@ class InboxGdprTestCase(InboxGdprMixin, unittest.TestCase):
             self.assertEqual(values['subject'], "Anonymised request")
             self.assertTrue(values['anonymized'])
             self.assertEqual(values['state'], 'closed')
-            self.assertEqual(values['channel'], 'email')
+            self.assertEqual(values['channel'], 'web')
             self.assertEqual(values['antenna'], old.antenna.id)
             self.assertEqual(values['received_at'], old.received_at)
             for values in Message.read([m.id for m in old.messages],

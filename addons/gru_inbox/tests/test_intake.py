@@ -21,7 +21,7 @@ class IntakeManyTestCase(InboxMixin, unittest.TestCase):
 
     def items(self, count, **values):
         return [(dict({
-                        'channel': 'email',
+                        'channel': 'web',
                         'received_at': MONDAY + dt.timedelta(minutes=i),
                         'subject': "Question %d" % i,
                         'contact_email': 'usager%d@example.org' % i,
@@ -127,3 +127,25 @@ class IntakeManyTestCase(InboxMixin, unittest.TestCase):
             self.assertEqual(requests[3].state, 'new')
             self.assertTrue(requests[3].assignee)
             self.assertEqual(Request.intake_many([]), [])
+
+    @with_transaction()
+    def test_sender_rule_on_message_without_addresses(self):
+        "A sender rule reads a first message given without from_address"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Rule = pool.get('gru.inbox.rule')
+        company = create_company()
+        with set_company(company):
+            self.setup_inbox()
+            Rule.create([{
+                        'name': "Spammer", 'sequence': 1,
+                        'sender': 'spam@example.org', 'spam': True,
+                        }])
+            items = self.items(2)
+            # a counter or phone channel knows no address of the message
+            items[0][0]['contact_email'] = None
+            items[1][0]['contact_email'] = 'spam@example.org'
+            requests = Request.intake_many(items)
+            self.assertNotEqual(requests[0].state, 'cancelled')
+            self.assertIsNone(requests[0].messages[0].from_address)
+            self.assertEqual(requests[1].state, 'cancelled')

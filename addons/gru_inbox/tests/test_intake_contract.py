@@ -12,6 +12,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 
 from gru_inbox.exceptions import IntakeError
+from gru_inbox.routes import parse_intake
 from gru_inbox.tests.test_module import MONDAY, InboxMixin
 from gru_scheme.tests.test_module import create_lists
 
@@ -32,7 +33,7 @@ class IntakeContractTestCase(InboxMixin, unittest.TestCase):
 
     def item(self, **values):
         return (dict({
-                    'channel': 'email',
+                    'channel': 'web',
                     'received_at': MONDAY,
                     'subject': "Question",
                     'contact_email': 'usager@example.org',
@@ -62,7 +63,7 @@ class IntakeContractTestCase(InboxMixin, unittest.TestCase):
             self.assertEqual(request.scheme, scheme)
             self.assertEqual(request.priority, '3')
             self.assertIn("Permis à Laon", request.triage_log)
-            self.assertIn("Email", request.antenna_reason)
+            self.assertIn("Web Form", request.antenna_reason)
 
             # ids are accepted too, and a team given by the channel is kept
             request, = Request.intake_many([self.item(
@@ -131,7 +132,7 @@ class IntakeContractTestCase(InboxMixin, unittest.TestCase):
 
             with patch.object(Request, 'prepare_intake', prepare_intake):
                 request, = Request.intake_many([self.item(
-                            channel='counter', contact_postal_code='80000')])
+                            channel='other', contact_postal_code='80000')])
             # the hook ran once, before the request was saved
             self.assertEqual(prepared, [None])
             self.assertEqual(request.antenna, data['lao'])
@@ -192,14 +193,14 @@ class IntakeContractTestCase(InboxMixin, unittest.TestCase):
         company = create_company()
         with set_company(company):
             data = self.setup_inbox()
-            values, message = Request.validate_intake({
+            values, message = parse_intake({
                     'body': "Bonjour", 'email': 'a@example.org',
                     'postal_code': '02300', 'commune': '02807'})
             self.assertEqual(values['contact_commune'].name, "Viry-Noureuil")
             request = Request.intake(values, message=message)
             self.assertEqual(request.antenna, data['lao'])
             with self.assertRaises(IntakeError) as cm:
-                Request.validate_intake({
+                parse_intake({
                         'body': "Bonjour", 'email': 'a@example.org',
                         'commune': '99999'})
             self.assertEqual(cm.exception.field, 'commune')

@@ -15,6 +15,7 @@ from trytond.transaction import Transaction
 from gru_inbox.exceptions import IntakeError, RequestError
 from gru_inbox.export import export_labels, requests_xlsx
 from gru_inbox.reporting import DIMENSIONS
+from gru_inbox.routes import parse_intake
 from gru_territory.tests.test_module import setup_fixture_plan
 
 MONDAY = dt.datetime(2026, 11, 23, 10, 0)
@@ -76,7 +77,7 @@ class InboxMixin:
     def new_request(self, **values):
         pool = Pool()
         Request = pool.get('gru.inbox.request')
-        values.setdefault('channel', 'email')
+        values.setdefault('channel', 'web')
         values.setdefault('received_at', MONDAY)
         values.setdefault('subject', "Question")
         message = {'body': values.pop('body', "Bonjour"),
@@ -137,10 +138,10 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
             self.assertEqual(request.state, 'waiting')
             # the usager answers: back in progress
             Message.create([{'request': request.id, 'direction': 'in',
-                        'channel': 'email', 'body': "Voici"}])
+                        'channel': 'web', 'body': "Voici"}])
             self.assertEqual(request.state, 'in_progress')
             Message.create([{'request': request.id, 'direction': 'out',
-                        'channel': 'email', 'body': "Merci"}])
+                        'channel': 'web', 'body': "Merci"}])
             self.assertTrue(request.first_response_at)
             Request.answer([request])
             self.assertEqual(request.state, 'answered')
@@ -150,7 +151,7 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
             self.assertTrue(request.closed_at)
             # a new incoming message reopens a closed request
             Message.create([{'request': request.id, 'direction': 'in',
-                        'channel': 'email', 'body': "Encore une question"}])
+                        'channel': 'web', 'body': "Encore une question"}])
             self.assertEqual(request.state, 'in_progress')
             self.assertFalse(request.closed_at)
             Request.answer([request])
@@ -309,7 +310,7 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
 
             # Laon has no team: overflow to Saint-Quentin sharing its
             # manager
-            laon = Request(channel='phone', received_at=MONDAY,
+            laon = Request(channel='other', received_at=MONDAY,
                 antenna=data['lao'], company=company, team=None,
                 assignee=None, assignment_log=None)
             Team.assign(laon, at=MONDAY)
@@ -318,7 +319,7 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
 
             # nobody available anywhere: queued in the mobile team
             sunday = MONDAY - dt.timedelta(days=1)
-            queued = Request(channel='phone', received_at=sunday,
+            queued = Request(channel='other', received_at=sunday,
                 antenna=data['ami'], company=company, team=None,
                 assignee=None, assignment_log=None)
             Team.assign(queued, at=sunday)
@@ -349,8 +350,6 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
     @with_transaction()
     def test_intake_validation(self):
         "The intake data is validated field by field"
-        pool = Pool()
-        Request = pool.get('gru.inbox.request')
         for data, field in [
                 ([], None),
                 ({'body': "x", 'email': 'not-an-email'}, 'email'),
@@ -364,17 +363,31 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
                 ({'body': "x", 'email': 'a@b.fr', 'foo': '1'}, 'foo'),
                 ({'body': "x", 'email': 'a@b.fr', 'received_at': 'hier'},
                     'received_at'),
+                # far dates with an offset would overflow in UTC
+                ({'body': "x", 'email': 'a@b.fr',
+                    'received_at': '9999-12-31T23:00:00-05:00'},
+                    'received_at'),
+                ({'body': "x", 'email': 'a@b.fr',
+                    'received_at': '0001-01-01T01:00:00+05:00'},
+                    'received_at'),
+                ({'body': "x", 'email': 'a@b.fr',
+                    'received_at': '1899-12-31T23:00:00'},
+                    'received_at'),
                 ({'body': 1, 'email': 'a@b.fr'}, 'body'),
                 ]:
             with self.assertRaises(IntakeError) as cm:
-                Request.validate_intake(data)
+                parse_intake(data)
             self.assertEqual(cm.exception.field, field, data)
-        values, message = Request.validate_intake({
+        values, message = parse_intake({
                 'body': "Bonjour", 'email': 'a@b.fr',
                 'phone': '06 12 34 56 78',
                 'postal_code': '2100', 'channel': 'web'})
         self.assertEqual(values['contact_postal_code'], '02100')
         self.assertEqual(message['body'], "Bonjour")
+        values, _ = parse_intake({
+                'body': "Bonjour", 'email': 'a@b.fr',
+                'received_at': '2026-03-02T10:00:00+01:00'})
+        self.assertEqual(values['received_at'], dt.datetime(2026, 3, 2, 9))
 
     @with_transaction()
     def test_export_xlsx(self):
@@ -387,7 +400,7 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
             for i in range(5):
                 self.new_request(contact_email='%d@example.org' % i,
                     contact_postal_code='80000' if i < 3 else '02100',
-                    channel='email' if i % 2 else 'phone')
+                    channel='web' if i % 2 else 'other')
             requests = Request.search([])
             data = requests_xlsx(requests, export_labels())
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -430,7 +443,7 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
             months_ago(12, 28),  # just before
             months_ago(13, 5),
             ]
-        channels = ['email', 'phone', 'phone', 'letter', 'counter']
+        channels = ['web', 'other', 'other', 'web', 'other']
         values = []
         for i, date in enumerate(dates):
             for j in range(i + 2):
@@ -543,8 +556,8 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
                     gru_volume_dimensions=['channel']):
                 names = {v.channel: v.channel_name
                     for v in Volume.search([])}
-            self.assertEqual(names['email'], "Email")
-            self.assertEqual(names['phone'], "Phone")
+            self.assertEqual(names['web'], "Web Form")
+            self.assertEqual(names['other'], "Other")
             with Transaction().set_context(gru_volume_dimensions=['month']):
                 self.assertEqual(
                     {v.channel_name for v in Volume.search([])}, {None})

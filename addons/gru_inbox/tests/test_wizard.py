@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 "Test the reply wizard: the channel proposed, the channel recorded."
 import unittest
+from unittest.mock import patch
 
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
@@ -45,40 +46,69 @@ class ReplyWizardTestCase(InboxMixin, unittest.TestCase):
         return proposed, message
 
     @with_transaction()
-    def test_reply_channel_proposed(self):
-        "The channel of the request is proposed and recorded"
-        company = create_company()
-        with set_company(company):
-            self.setup_inbox()
-            for channel, proposed_channel in [
-                    ('email', 'email'),
-                    ('letter', 'letter'),
-                    ('phone', 'phone'),
-                    # no answer at the counter or by the web form: email
-                    ('counter', 'email'),
-                    ('web', 'email'),
-                    ]:
-                with self.subTest(channel=channel):
-                    request = self.new_request(channel=channel,
-                        contact_email='jeanne@example.org',
-                        contact_postal_code='80000')
-                    proposed, message = self.reply(request)
-                    self.assertEqual(proposed['channel'], proposed_channel)
-                    self.assertEqual(message.channel, proposed_channel)
-                    self.assertEqual(request.state, 'answered')
+    def test_reply_channels_offered(self):
+        """The wizard offers the reply channels the channel modules
+        registered: none in the core, whose channels record only"""
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        ReplyStart = pool.get('gru.inbox.request.reply.start')
+        self.assertEqual(ReplyStart.get_channels(), [])
+        with patch.object(Request, '_reply_channels', {'other'}):
+            self.assertEqual(ReplyStart.get_channels(), [('other', "Other")])
 
     @with_transaction()
-    def test_reply_channel_chosen(self):
-        "The channel chosen by the agent is recorded"
+    def test_reply_channel_proposed(self):
+        """The request's channel is proposed when an answer can be given on
+        it, else the usager's preferred channel, else the first one"""
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Party = pool.get('party.party')
+        Reply = pool.get('gru.inbox.request.reply', type='wizard')
+        ReplyStart = pool.get('gru.inbox.request.reply.start')
+        channels = [('web', "Web Form"), ('other', "Other")]
+        with patch.object(ReplyStart, 'get_channels', lambda: channels):
+            for channel, preferred, proposed in [
+                    ('web', 'other', 'web'),
+                    ('other', 'web', 'other'),
+                    # 'fax' stands for a channel with no answer on it
+                    ('fax', 'other', 'other'),
+                    ('fax', 'fax', 'web'),
+                    ('fax', None, 'web'),
+                    ]:
+                with self.subTest(channel=channel, preferred=preferred):
+                    request = Request(channel=channel,
+                        party=Party(preferred_channel=preferred))
+                    self.assertEqual(Reply.reply_channel(request), proposed)
+            self.assertEqual(Reply.reply_channel(
+                    Request(channel='fax', party=None)), 'web')
+        with patch.object(ReplyStart, 'get_channels', lambda: []):
+            self.assertIsNone(Reply.reply_channel(
+                    Request(channel='web', party=None)))
+
+    @with_transaction()
+    def test_reply_channel_recorded(self):
+        """The channel proposed or chosen is recorded on the answer; a
+        channel without _send_<channel> records it only"""
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
         company = create_company()
-        with set_company(company):
+        with set_company(company), \
+                patch.object(Request, '_reply_channels', {'web', 'other'}):
             self.setup_inbox()
-            request = self.new_request(channel='email',
+            request = self.new_request(channel='web',
                 contact_email='jeanne@example.org',
                 contact_postal_code='80000')
-            _, message = self.reply(request, channel='phone',
+            proposed, message = self.reply(request)
+            self.assertEqual(proposed['channel'], 'web')
+            self.assertEqual(message.channel, 'web')
+            self.assertEqual(request.state, 'answered')
+
+            request = self.new_request(channel='web',
+                contact_email='jeanne@example.org',
+                contact_postal_code='80000')
+            _, message = self.reply(request, channel='other',
                 mark_answered=False)
-            self.assertEqual(message.channel, 'phone')
+            self.assertEqual(message.channel, 'other')
             self.assertEqual(message.body, "Bonjour")
             self.assertNotEqual(request.state, 'answered')
 
@@ -91,7 +121,7 @@ class ReplyWizardTestCase(InboxMixin, unittest.TestCase):
         company = create_company()
         with set_company(company):
             self.setup_inbox()
-            request = self.new_request(channel='email',
+            request = self.new_request(channel='web',
                 contact_email='jeanne@example.org',
                 contact_postal_code='80000')
             state = request.state
@@ -125,7 +155,7 @@ class ReplyWizardTestCase(InboxMixin, unittest.TestCase):
             fixture['ami'].phone = '03 22 00 00 00'
             fixture['ami'].email = 'amiens@example.org'
             fixture['ami'].save()
-            request = self.new_request(channel='email', scheme=scheme,
+            request = self.new_request(channel='web', scheme=scheme,
                 contact_name="Jeanne Martin",
                 contact_email='jeanne@example.org',
                 contact_postal_code='80000')

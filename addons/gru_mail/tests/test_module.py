@@ -231,6 +231,37 @@ class GruMailTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(other.get_password(), 's3cret')
 
     @with_transaction()
+    def test_scheme_mailboxes(self):
+        """A scheme shows the mailboxes whose mail opens its requests; it
+        has no address of its own"""
+        pool = Pool()
+        Scheme = pool.get('gru.scheme')
+        company = create_company()
+        with set_company(company):
+            theme, directorate, _ = create_lists()
+            scheme, other = Scheme.create([{
+                        'name': "Permis", 'code': 'PERMIS',
+                        'theme': theme.id, 'directorate': directorate.id,
+                        }, {
+                        'name': "Énergie", 'code': 'ENE',
+                        'theme': theme.id, 'directorate': directorate.id,
+                        }])
+            permis = self.setup_mailbox(name="Permis",
+                address='permis@gru.test', scheme=scheme.id)
+            # an inactive mailbox is the scheme's too
+            relance = self.setup_mailbox(name="Relances",
+                address='relances@gru.test', scheme=scheme.id,
+                active=False)
+            self.setup_mailbox()
+            self.assertEqual(list(scheme.mailboxes), [permis, relance])
+            self.assertEqual(other.mailboxes, ())
+            self.assertNotIn('mailbox', Scheme._fields)
+            self.assertTrue(Scheme.mailboxes.readonly)
+            view = Scheme.fields_view_get(view_type='form')
+            self.assertIn('mailboxes', view['fields'])
+            self.assertIn('name="mailboxes"', view['arch'])
+
+    @with_transaction()
     def test_password_access(self):
         "Only the GRU administrators read the password of a mailbox"
         pool = Pool()
@@ -580,6 +611,47 @@ class GruMailTestCase(CompanyTestMixin, ModuleTestCase):
             return Reply.execute(session_id, {'failed': {
                         k: v for k, v in defaults.items() if '.' not in k}},
                 'retry')
+
+    @with_transaction()
+    def test_email_channel_registered(self):
+        """The email channel is registered with its icon, as a reply
+        channel, and counted in the volumes"""
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Message = pool.get('gru.inbox.message')
+        Party = pool.get('party.party')
+        ReplyStart = pool.get('gru.inbox.request.reply.start')
+        Volume = pool.get('gru.inbox.request.volume')
+        Icon = pool.get('ir.ui.icon')
+        self.assertIn(('email', "Email"), Request.channels())
+        for channels in [Message.get_channels(),
+                Party.get_preferred_channels(), ReplyStart.get_channels()]:
+            self.assertIn('email', dict(channels))
+        self.assertEqual(dict(ReplyStart.get_channels()), {'email': "Email"})
+        self.assertEqual(Request.channel_icon_of('email'), 'gru-channel-email')
+        self.assertTrue(Icon.search([('name', '=', 'gru-channel-email')]))
+        self.assertIn(('count_email', 'email'), Volume.channel_counts())
+
+    @with_transaction()
+    def test_reply_by_email(self):
+        """The reply wizard proposes email and the usager's address on a
+        request of any channel; the answer is sent by SMTP"""
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        company = create_company()
+        with set_company(company):
+            mailbox = self.setup_mailbox()
+            request = self.seed_request(mailbox)
+            Request.write([request], {'channel': 'other'})
+            with smtp_server() as smtp:
+                _, result, message = self.reply(request)
+            self.assertNotIn('view', result)
+            self.assertEqual(message.channel, 'email')
+            self.assertEqual(message.to_address, SEED_EMAIL)
+            self.assertEqual(message.mail_state, 'sent')
+            self.assertEqual(len(smtp.mails), 1)
+            self.assertEqual(smtp.mails[0].rcpt_tos, [SEED_EMAIL])
+            self.assertEqual(Request(request.id).state, 'answered')
 
     @with_transaction()
     def test_reply_send_failure_not_answered(self):

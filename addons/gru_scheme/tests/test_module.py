@@ -1,16 +1,18 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+import io
 
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
+from gru_scheme import placeholder
 from gru_scheme.eligibility import age_at, combine, convert
 from gru_scheme.exceptions import (
     CriterionValidationError, SchemeOpenError, SchemeReferencePatternError,
-    SchemeValidationError, TemplateValidationError)
+    TemplateValidationError)
 
 
 def create_lists():
@@ -157,8 +159,6 @@ class GruSchemeTestCase(CompanyTestMixin, ModuleTestCase):
             with self.subTest(link=link):
                 with self.assertRaises(SchemeReferencePatternError):
                     Scheme.write([scheme], {'reference_link': link})
-        with self.assertRaises(SchemeValidationError):
-            Scheme.write([scheme], {'mailbox': 'pass permis@'})
 
     @with_transaction()
     def test_eligibility(self):
@@ -340,6 +340,140 @@ class GruSchemeTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(missing, ['antenna_phone'])
         with self.assertRaises(TemplateValidationError):
             Template.write([template], {'subject': "Dossier ${delay}"})
+
+    @with_transaction()
+    def test_template_one_syntax(self):
+        """Texts and .docx documents use ${variable} only: an unknown
+        variable or a {{variable}} is refused, with the syntax to use"""
+        pool = Pool()
+        Scheme = pool.get('gru.scheme')
+        Template = pool.get('gru.scheme.template')
+        theme, directorate, _ = create_lists()
+        scheme, = Scheme.create([{
+                    'code': 'PP', 'name': "Pass Permis",
+                    'theme': theme.id, 'directorate': directorate.id,
+                    }])
+        for values in [
+                {'subject': "Dossier {{reference}}", 'body': "Bonjour"},
+                {'body': "Bonjour {{ name }},"}]:
+            with self.subTest(values=values):
+                with self.assertRaises(TemplateValidationError) as cm:
+                    Template.create([dict(values, scheme=scheme.id,
+                                name="Accusé")])
+                self.assertIn('${', cm.exception.message)
+                self.assertIn('{{', cm.exception.message)
+
+        def document(*texts, header=None):
+            import docx
+            document = docx.Document()
+            for text in texts:
+                paragraph = document.add_paragraph()
+                # Word splits the typed text into runs
+                for index in range(0, len(text), 4):
+                    paragraph.add_run(text[index:index + 4])
+            if header:
+                document.sections[0].header.paragraphs[0].text = header
+            output = io.BytesIO()
+            document.save(output)
+            return output.getvalue()
+
+        letter, = Template.create([{
+                    'scheme': scheme.id, 'name': "Décision", 'kind': 'letter',
+                    'subject': "Décision ${reference}",
+                    'document': document("Bonjour ${usager_name},",
+                        "Dossier ${reference}", header="${antenna}"),
+                    'document_name': 'decision.docx',
+                    }])
+        self.assertEqual(letter.variables,
+            'reference, usager_name, antenna')
+        for data, text in [
+                (document("Bonjour ${usager_nom},"), '${usager_nom}'),
+                (document("Bonjour", header="${lettre}"), '${lettre}'),
+                (document("Bonjour {{usager_name}},"), '{{usager_name}}'),
+                (document("Ref {{ reference }}"), '${reference}'),
+                ]:
+            with self.subTest(text=text):
+                with self.assertRaises(TemplateValidationError) as cm:
+                    Template.write([letter], {'document': data})
+                self.assertIn(text, cm.exception.message)
+        with self.assertRaises(TemplateValidationError):
+            Template.write([letter], {'document': b'not a docx'})
+        # a template of every scheme, without body when it has a document
+        common, = Template.create([{
+                    'name': "Courrier", 'kind': 'letter',
+                    'document': document("Bonjour ${usager_name}"),
+                    'document_name': 'courrier.docx',
+                    }])
+        self.assertIsNone(common.scheme)
+        self.assertIsNone(common.body)
+
+    def test_placeholder_legacy_conversion(self):
+        "{{variables}} are written ${variables} in texts and documents"
+        import docx
+        self.assertEqual(placeholder.from_legacy(
+                "Bonjour {{name}}, dossier {{ reference }} ({{x y}})"),
+            "Bonjour ${name}, dossier ${reference} ({{x y}})")
+        self.assertEqual(placeholder.names("${a} $b $$ ${a}"), ['a', 'b'])
+        document = docx.Document()
+        paragraph = document.add_paragraph()
+        paragraph.add_run("Bonjour {{usa")
+        paragraph.add_run("ger_name}}").bold = True
+        document.add_table(rows=1, cols=1).cell(0, 0).text = "{{antenna}}"
+        output = io.BytesIO()
+        document.save(output)
+        data = placeholder.docx_from_legacy(output.getvalue())
+        self.assertEqual(placeholder.docx_legacy_names(data), [])
+        self.assertEqual(placeholder.docx_names(data),
+            ['usager_name', 'antenna'])
+        converted = docx.Document(io.BytesIO(data))
+        self.assertEqual(converted.paragraphs[0].text,
+            "Bonjour ${usager_name}")
+        self.assertFalse(converted.paragraphs[0].runs[0].bold)
+        with self.assertRaises(ValueError):
+            placeholder.docx_names(b'PK not a zip')
+
+    @with_transaction()
+    def test_template_migration(self):
+        "The update writes ${x} the {{x}} stored in texts and documents"
+        import docx
+
+        from trytond.transaction import Transaction
+        pool = Pool()
+        Scheme = pool.get('gru.scheme')
+        Template = pool.get('gru.scheme.template')
+        theme, directorate, _ = create_lists()
+        scheme, = Scheme.create([{
+                    'code': 'PP', 'name': "Pass Permis",
+                    'theme': theme.id, 'directorate': directorate.id,
+                    }])
+        template, = Template.create([{
+                    'scheme': scheme.id, 'name': "Ancien", 'kind': 'letter',
+                    'body': "Bonjour", 'document_name': 'ancien.docx',
+                    }])
+        document = docx.Document()
+        document.add_paragraph("Madame {{usager_name}}, {{reference}}")
+        output = io.BytesIO()
+        document.save(output)
+        # stored before the one syntax, without the check of the form
+        table = Template.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.subject, table.body, table.document],
+                ["Dossier {{reference}}", "Bonjour {{name}}, 10 $$",
+                    Template.document.sql_format(output.getvalue())],
+                where=table.id == template.id))
+        Template.__register__('gru_scheme')
+        Transaction().cache.clear()
+        template = Template(template.id)
+        self.assertEqual(template.subject, "Dossier ${reference}")
+        self.assertEqual(template.body, "Bonjour ${name}, 10 $$")
+        self.assertEqual(placeholder.docx_texts(template.document)[0],
+            "Madame ${usager_name}, ${reference}")
+        self.assertEqual(template.variables, 'reference, name, usager_name')
+        subject, body, missing = template.render({'reference': 'PP-1',
+                'name': "Jeanne"})
+        self.assertEqual((subject, body, missing),
+            ("Dossier PP-1", "Bonjour Jeanne, 10 $", []))
 
 
 del ModuleTestCase

@@ -57,12 +57,12 @@ class IntakeSlaTestCase(InboxMixin, unittest.TestCase):
                 return compute_sla(cls, requests)
 
             given_values = {
-                'channel': 'email', 'received_at': FRIDAY,
+                'channel': 'web', 'received_at': FRIDAY,
                 'subject': "Question", 'contact_email': 'a@example.org',
                 'antenna': data['lao'],
                 }
             triaged_values = {
-                'channel': 'email', 'received_at': MONDAY,
+                'channel': 'web', 'received_at': MONDAY,
                 'subject': "Urgent : mon dossier",
                 'contact_email': 'b@example.org',
                 'contact_postal_code': '80000',

@@ -236,7 +236,7 @@ class GruSlaTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
             catch_all = fixture['policy']
             urgent = create_policy("Urgent", 10, priority='3',
                 first_response=(1, 'hours'), resolution=(1, 'days'))
-            email = create_policy("Email", 20, channel='email',
+            email = create_policy("Web", 20, channel='web',
                 first_response=(4, 'hours'), resolution=(5, 'days'))
             theme, = Theme.create([{'name': "Jeunesse", 'code': 'YOUTH'}])
             directorate, = Directorate.create([{
@@ -250,7 +250,7 @@ class GruSlaTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
                 priority='3')
             normal_email = self.new_request(contact_email='b@example.org')
             phone = self.new_request(contact_email='c@example.org',
-                channel='phone')
+                channel='other')
             self.assertEqual(urgent_email.sla_policy, urgent)
             self.assertEqual(urgent_email.first_response_due, MONDAY + H)
             self.assertEqual(normal_email.sla_policy, email)
@@ -284,7 +284,7 @@ class GruSlaTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
             # no policy matching: no due date
             Policy.write([catch_all], {'active': False})
             request = self.new_request(contact_email='e@example.org',
-                channel='letter')
+                channel='other')
             self.assertIsNone(request.sla_policy)
             self.assertIsNone(request.first_response_due)
 
@@ -348,7 +348,7 @@ class GruSlaTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
                 Request.wait([request])
             with at(dt.datetime(2026, 11, 24, 10)):
                 Message.create([{'request': request.id, 'direction': 'in',
-                            'channel': 'email', 'body': "Voici la pièce"}])
+                            'channel': 'web', 'body': "Voici la pièce"}])
             self.assertEqual(request.state, 'in_progress')
             self.assertEqual(request.paused_seconds, 5 * 3600)
             self.assertEqual(request.first_response_due,

@@ -57,6 +57,30 @@ class GruTerritoryTestCase(ModuleTestCase):
         failures, _ = doctest.testmod(tools)
         self.assertEqual(failures, 0)
 
+    @with_transaction()
+    def test_api_key_route_scope(self):
+        """The territory declares the routing scope of the API keys, the
+        default of a new key; a key opens only its scopes"""
+        pool = Pool()
+        ApiKey = pool.get('gru.api.key')
+        scopes = dict(ApiKey.fields_get(['scopes'])['scopes']['selection'])
+        self.assertEqual(scopes, {'route': "Territory routing"})
+        self.assertEqual(ApiKey.default_scopes(), ['route'])
+        key = ApiKey.new_key()
+        record = ApiKey(name="IVR")
+        record.set_key(key)
+        record.save()
+        self.assertEqual(record.scopes, ('route',))
+        self.assertEqual(ApiKey.check(key, 'route'), record)
+        self.assertEqual(ApiKey.check(' %s ' % key, 'route'), record)
+        self.assertIsNone(ApiKey.check(key, 'intake'))
+        self.assertIsNone(ApiKey.check(key + 'x', 'route'))
+        self.assertIsNone(ApiKey.check(None, 'route'))
+        self.assertIsNone(ApiKey.check(['list'], 'route'))
+        record.active = False
+        record.save()
+        self.assertIsNone(ApiKey.check(key, 'route'))
+
     def test_normalize_name(self):
         "Test names are compared without accents, case nor separators"
         self.assertEqual(
