@@ -1,7 +1,6 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.exceptions import UserError
-from trytond.model.exceptions import ValidationError
 
 
 class LetterError(UserError):
@@ -10,7 +9,3 @@ class LetterError(UserError):
 
 class ScanError(LetterError):
     "The scan cannot be read"
-
-
-class TemplateError(ValidationError):
-    pass

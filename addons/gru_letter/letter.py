@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 "The register of incoming letters: scan, OCR, extraction and validation."
 import datetime as dt
+import json
 import re
 
 from trytond.i18n import gettext
@@ -50,10 +51,11 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         help="How many letters the scheduler reads at each run.")
     blank_separator = fields.Boolean("Blank Page Separates",
         help="In a batch scan, a blank page also separates two letters.")
-    reply_template = fields.Many2One('gru.letter.template',
-        "Default Reply Template",
-        help="The template of the letters written from the reply of a "
-        "request on the letter channel; it should hold {{body}}.")
+    reply_template = fields.Many2One('gru.scheme.template',
+        "Default Reply Template", domain=[('kind', '=', 'letter')],
+        help="The letter template of the letters written without one, as "
+        "the reply of a request on the letter channel; its document "
+        "should hold ${body}.")
 
     @classmethod
     def default_incoming_sequence(cls):
@@ -195,12 +197,40 @@ class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         states=_extracted)
     scheme_confidence = fields.Integer("Confidence", readonly=True)
     subject = fields.Char("Subject", states=_extracted)
+    extraction_evidence = fields.Text("Extraction Evidence", readonly=True,
+        help="What each field was read from, as the extraction reported "
+        "it (JSON of [message, parameters] pairs per field).")
+    evidence = fields.Function(fields.Text("Evidence",
+            help="Why each field was read as it is: the lines it comes "
+            "from, the corrections made, what was ignored."),
+        'get_evidence')
+    # the progress bars of sao show a ratio (0 to 1) as a percentage
+    sender_name_ratio = fields.Function(fields.Float(
+            "Sender Name Confidence", digits=(1, 2)), 'get_ratio')
+    sender_address_ratio = fields.Function(fields.Float(
+            "Sender Address Confidence", digits=(1, 2)), 'get_ratio')
+    postal_code_ratio = fields.Function(fields.Float(
+            "Postal Code Confidence", digits=(1, 2)), 'get_ratio')
+    commune_ratio = fields.Function(fields.Float(
+            "Commune Confidence", digits=(1, 2)), 'get_ratio')
+    letter_date_ratio = fields.Function(fields.Float(
+            "Letter Date Confidence", digits=(1, 2)), 'get_ratio')
+    reference_ratio = fields.Function(fields.Float(
+            "Reference Confidence", digits=(1, 2)), 'get_ratio')
+    email_ratio = fields.Function(fields.Float(
+            "Email Confidence", digits=(1, 2)), 'get_ratio')
+    phone_ratio = fields.Function(fields.Float(
+            "Phone Confidence", digits=(1, 2)), 'get_ratio')
+    scheme_ratio = fields.Function(fields.Float(
+            "Scheme Confidence", digits=(1, 2)), 'get_ratio')
 
     party = fields.Many2One('party.party', "Usager", ondelete='RESTRICT',
         states=_extracted,
         context={'company': Eval('company', -1)}, depends={'company'})
     match_score = fields.Integer("Matching Score", readonly=True)
     match_reasons = fields.Text("Matching", readonly=True)
+    match_ratio = fields.Function(fields.Float(
+            "Matching Score", digits=(1, 2)), 'get_ratio')
     request = fields.Many2One('gru.inbox.request', "Request",
         ondelete='RESTRICT',
         domain=[('party', '=', Eval('party', -1))],
@@ -297,6 +327,17 @@ class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
             return self.document.data
         return self.document.name
 
+    def get_ratio(self, name):
+        "The 0-100 confidence (or matching score) as a ratio for the bars"
+        base = name[:-len('_ratio')]
+        value = getattr(self, 'match_score' if base == 'match'
+            else '%s_confidence' % base)
+        return value / 100 if value is not None else None
+
+    def get_evidence(self, name):
+        "The evidence of the extraction in the language of the user"
+        return evidence_text(self.extraction_evidence)
+
     def get_ocr_pdf_name(self, name):
         return '%s-ocr.pdf' % (self.number or 'letter')
 
@@ -349,7 +390,7 @@ class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
     def _read_fields(cls):
         "The fields of what was scanned and read, written by the system only"
         return {'text', 'pages', 'preview', 'ocr_pdf', 'ocr_confidence',
-            'ocr_date', 'source'}
+            'ocr_date', 'source', 'extraction_evidence'}
 
     @classmethod
     def copy(cls, letters, default=None):
@@ -500,6 +541,10 @@ class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
             values[name] = value
             values['%s_confidence' % name] = item['confidence'] \
                 if value else 0
+        values['extraction_evidence'] = json.dumps({
+                name: found[name]['evidence'] for name in EXTRACTED
+                if found.get(name, {}).get('evidence')},
+            ensure_ascii=False) if found else None
         values['other_dates'] = ', '.join(
             dt.date.fromisoformat(d).strftime('%d/%m/%Y')
             for d in found.get('dates', [])) or None
@@ -773,6 +818,29 @@ class Separator(Wizard):
             'file': separator.separator_pdf(count, title=title),
             'file_name': 'separators.pdf',
             }
+
+
+def evidence_text(data):
+    """Return the evidence stored by the extraction (JSON of
+    {field: [[kind, params]]}) as lines "Field: sentence" translated"""
+    pool = Pool()
+    Letter = pool.get('gru.letter')
+    try:
+        evidence = json.loads(data) if data else {}
+    except ValueError:
+        return None
+    names = Letter.fields_get(list(evidence))
+    lines = []
+    for name in EXTRACTED:
+        for kind, params in evidence.get(name, []):
+            try:
+                sentence = gettext('gru_letter.msg_evidence_%s' % kind,
+                    **params)
+            except (KeyError, ValueError):
+                sentence = kind
+            lines.append('%s: %s' % (
+                    names.get(name, {}).get('string', name), sentence))
+    return '\n'.join(lines) or None
 
 
 def separator_title():

@@ -77,10 +77,11 @@ def letters_to_erase(domain, outgoing_domain):
             ['text', 'sender_name', 'sender_address', 'postal_code',
                 'commune', 'other_dates', 'reference', 'email', 'phone',
                 'subject', 'match_reasons', 'ocr_error', 'preview',
-                'preview_id', 'ocr_pdf', 'ocr_pdf_id'],
+                'preview_id', 'ocr_pdf', 'ocr_pdf_id',
+                'extraction_evidence'],
             [None, None, None, None, None, None, None, None, None,
                 gettext('gru_letter.msg_letter_anonymized_subject'),
-                None, None, None, None, None, None]),
+                None, None, None, None, None, None, None]),
         # the files leave the store with the purge of the unreferenced
         # files
         (Incoming, [('id', 'in', sorted(documents))], True,

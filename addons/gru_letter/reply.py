@@ -1,11 +1,12 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"Reply letters merged from .docx templates and the outgoing register."
+"""Reply letters merged from the letter templates of the schemes (.docx
+with ${variables}) and the outgoing register."""
 import datetime as dt
+import subprocess
 
 from trytond.i18n import gettext
-from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -14,73 +15,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from gru_base.model import ExportAccessMixin
 
 from . import docx_merge
-from .exceptions import LetterError, TemplateError
-
-MERGE_FIELDS = [
-    'reference', 'subject', 'usager', 'usager_name', 'name', 'email',
-    'received_date', 'scheme', 'scheme_code', 'antenna', 'antenna_phone',
-    'antenna_email', 'agent', 'date', 'usager_address', 'usager_street',
-    'usager_postal_code', 'usager_city', 'antenna_street',
-    'antenna_postal_code', 'antenna_city', 'antenna_letterhead',
-    'letter_number', 'dossier_reference', 'salutation', 'body',
-    ]
-
-
-class Template(DeactivableMixin, ModelSQL, ModelView):
-    "Reply Letter Template"
-    __string__ = "Reply Letter Template"
-    __name__ = 'gru.letter.template'
-
-    name = fields.Char("Name", required=True)
-    scheme = fields.Many2One('gru.scheme', "Scheme", ondelete='SET NULL',
-        help="Leave empty for a template of every scheme.")
-    data = fields.Binary("Word Document", filename='data_name',
-        required=True, file_id='data_id',
-        help="A .docx with merge fields such as {{usager_name}}.")
-    data_id = fields.Char("Document ID", readonly=True)
-    data_name = fields.Char("File Name")
-    merge_fields = fields.Function(fields.Text("Merge Fields Used"),
-        'get_merge_fields')
-    available_fields = fields.Function(fields.Text("Available Merge Fields"),
-        'get_available_fields')
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order.insert(0, ('name', 'ASC'))
-
-    @classmethod
-    def default_data_name(cls):
-        return 'template.docx'
-
-    def get_merge_fields(self, name):
-        try:
-            return ', '.join(docx_merge.placeholders(self.data))
-        except Exception:
-            return ''
-
-    def get_available_fields(self, name):
-        return ', '.join('{{%s}}' % f for f in MERGE_FIELDS)
-
-    @classmethod
-    def validate_fields(cls, templates, field_names):
-        super().validate_fields(templates, field_names)
-        if field_names and 'data' not in field_names:
-            return
-        for template in templates:
-            try:
-                names = docx_merge.placeholders(template.data)
-            except Exception as exception:
-                raise TemplateError(gettext(
-                        'gru_letter.msg_template_invalid',
-                        template=template.rec_name,
-                        reason=str(exception)[:200])) from exception
-            unknown = sorted(set(names) - set(MERGE_FIELDS))
-            if unknown:
-                raise TemplateError(gettext(
-                        'gru_letter.msg_template_missing_fields',
-                        template=template.rec_name,
-                        fields=', '.join(unknown)))
+from .exceptions import LetterError
 
 
 class Outgoing(ExportAccessMixin, ModelSQL, ModelView):
@@ -99,7 +34,7 @@ class Outgoing(ExportAccessMixin, ModelSQL, ModelView):
     addressee = fields.Char("Addressee", readonly=True)
     antenna = fields.Many2One('gru.antenna', "Antenna", readonly=True,
         ondelete='RESTRICT')
-    template = fields.Many2One('gru.letter.template', "Template",
+    template = fields.Many2One('gru.scheme.template', "Template",
         readonly=True, ondelete='RESTRICT')
     message = fields.Many2One('gru.inbox.message', "Message", readonly=True,
         ondelete='SET NULL')
@@ -112,7 +47,7 @@ class Outgoing(ExportAccessMixin, ModelSQL, ModelView):
         file_id='pdf_id', states={'invisible': ~Eval('pdf')})
     pdf_id = fields.Char("PDF ID", readonly=True)
     pdf_name = fields.Char("PDF File Name", readonly=True)
-    missing_fields = fields.Char("Missing Merge Fields", readonly=True,
+    missing_fields = fields.Char("Unfilled Variables", readonly=True,
         states={'invisible': ~Eval('missing_fields')})
     company = fields.Many2One('company.company', "Company", required=True,
         readonly=True, ondelete='RESTRICT')
@@ -151,18 +86,26 @@ class Outgoing(ExportAccessMixin, ModelSQL, ModelView):
     @classmethod
     def generate(cls, requests, template=None, body=None, pdf=True,
             message=None):
-        """Write one reply letter per request from template (the default
-        template of the configuration when None): the .docx, its PDF when
-        LibreOffice is there, an outgoing message (or the given one) and an
-        attachment on the request. Return the outgoing letters."""
+        """Write one reply letter per request from template, a letter
+        template of the schemes (the default template of the configuration
+        when None): its .docx (or the default one) filled with the values
+        of the request, ${body} being body or else the template's body
+        filled; its PDF when LibreOffice is there, an outgoing message (or
+        the given one) and an attachment on the request. Return the
+        outgoing letters."""
         pool = Pool()
         Configuration = pool.get('gru.letter.configuration')
         Message = pool.get('gru.inbox.message')
         Attachment = pool.get('ir.attachment')
+        default = Configuration(1).reply_template
         if template is None:
-            template = Configuration(1).reply_template
-        source = template.data if template else \
-            docx_merge.default_template()
+            template = default
+        if template and template.document:
+            source = template.document
+        elif default and default.document:
+            source = default.document
+        else:
+            source = docx_merge.default_template()
         letters, attachments = [], []
         for request in requests:
             if not (request.party or request.contact_name):
@@ -173,11 +116,23 @@ class Outgoing(ExportAccessMixin, ModelSQL, ModelView):
                 author=Transaction().user or None,
                 company=request.company)
             letter.save()
-            values = request.letter_values()
+            values = request.template_values()
+            subject, letter_body = values['subject'], body
+            unfilled = []
+            if template:
+                template_subject, template_body, unfilled = template.render(
+                    values)
+                subject = template_subject or subject
+                if letter_body is None:
+                    letter_body = template_body
+            if message is not None and message.subject:
+                subject = message.subject
+            # in the document, ${subject} is the subject of the letter
+            values['subject'] = subject
             values['letter_number'] = letter.number
-            if body is not None:
-                values['body'] = body
+            values['body'] = letter_body or ''
             data, missing = docx_merge.merge(source, values)
+            missing = sorted(set(missing) | set(unfilled))
             letter.addressee = values['usager_name']
             letter.docx = data
             letter.docx_name = '%s.docx' % letter.number.replace('/', '-')
@@ -185,7 +140,9 @@ class Outgoing(ExportAccessMixin, ModelSQL, ModelView):
             if pdf:
                 try:
                     converted = docx_merge.to_pdf(data)
-                except Exception:
+                except (OSError, subprocess.SubprocessError):
+                    # LibreOffice missing, failing or too slow: the .docx
+                    # is the letter, the PDF can be made from it later
                     converted = None
                 if converted:
                     letter.pdf = converted
@@ -195,7 +152,7 @@ class Outgoing(ExportAccessMixin, ModelSQL, ModelView):
                     channel='letter',
                     to_address=', '.join(
                         values['usager_address'].splitlines())[:200] or None,
-                    subject=values['subject'] or letter.number,
+                    subject=subject or letter.number,
                     body=docx_merge.text_of(data))
                 msg.save()
             else:
@@ -241,11 +198,11 @@ class Request(metaclass=PoolMeta):
         return super()._gdpr_to_erase(domain) + letters_to_erase(
             [('request', 'where', domain)], [('request', 'where', domain)])
 
-    def letter_values(self):
-        "Return the merge fields of the reply letters"
+    def template_values(self):
+        "Add the values of the variables of the letter templates"
         pool = Pool()
         Message = pool.get('ir.message')
-        values = self.template_values()
+        values = super().template_values()
         party = self.party
         address = party.address_get() if party else None
         street = (address.street or '') if address else ''
@@ -283,20 +240,8 @@ class Request(metaclass=PoolMeta):
                 'dossier_reference': reference,
                 'salutation': Message.gettext(
                     'gru_letter', 'msg_salutation', None),
-                'body': '',
-                'letter_number': '',
                 })
         return values
-
-    def send_message(self, message):
-        "A reply on the letter channel is written as a reply letter"
-        pool = Pool()
-        Outgoing = pool.get('gru.letter.outgoing')
-        super().send_message(message)
-        if message.channel == 'letter' and message.direction == 'out' \
-                and not Outgoing.search([('message', '=', message.id)]):
-            Outgoing.generate([self], body=message.body or '',
-                message=message)
 
 
 class ReplyStart(ModelView):
@@ -304,10 +249,13 @@ class ReplyStart(ModelView):
     __string__ = "Write Reply Letters"
     __name__ = 'gru.letter.reply.start'
 
-    template = fields.Many2One('gru.letter.template', "Template",
-        help="Empty: the default template of the letter configuration.")
+    template = fields.Many2One('gru.scheme.template', "Template",
+        domain=[('kind', '=', 'letter')],
+        help="A letter template of the schemes; empty: the default "
+        "template of the letter configuration.")
     body = fields.Text("Body",
-        help="The text that replaces {{body}} in the template.")
+        help="The text that replaces ${body} in the template's document; "
+        "empty: the body of the template.")
     pdf = fields.Boolean("PDF",
         help="Also convert to PDF (needs LibreOffice on the server).")
     mark_answered = fields.Boolean("Mark as Answered")
@@ -336,7 +284,7 @@ class Reply(Wizard):
         Outgoing = pool.get('gru.letter.outgoing')
         Request = pool.get('gru.inbox.request')
         Outgoing.generate(self.records, template=self.start.template,
-            body=self.start.body, pdf=self.start.pdf)
+            body=self.start.body or None, pdf=self.start.pdf)
         if self.start.mark_answered:
             Request.answer([r for r in self.records
                     if r.state in {'new', 'qualified', 'in_progress',

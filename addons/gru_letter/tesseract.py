@@ -37,7 +37,8 @@ def languages():
     import pytesseract
     try:
         return set(pytesseract.get_languages(config=''))
-    except Exception:
+    except (OSError, pytesseract.TesseractError):
+        # tesseract missing or failing
         return set()
 
 
@@ -64,7 +65,7 @@ def to_pdf(data, dpi=300):
         try:
             reader = PdfReader(io.BytesIO(data))
             count = len(reader.pages)
-        except Exception as exception:
+        except Exception as exception:  # a hostile PDF may break pypdf
             raise OCRError("unreadable PDF: %s" % exception) from exception
         if not count:
             raise OCRError("PDF without page")
@@ -78,7 +79,7 @@ def to_pdf(data, dpi=300):
                 else image.copy()
             frames.append(frame)
         resolution = image.info.get('dpi', (dpi, dpi))[0] or dpi
-    except Exception as exception:
+    except Exception as exception:  # a hostile image may break Pillow
         raise OCRError("unreadable image: %s" % exception) from exception
     output = io.BytesIO()
     frames[0].save(output, format='PDF', save_all=True,
@@ -102,7 +103,7 @@ def page_images(pdf, dpi=300):
             images = list(page.images)
             if len(images) == 1:
                 image = images[0].image
-        except Exception:
+        except Exception:  # a hostile embedded image: the page is rendered
             image = None
         if image is None:
             image = render_page(pdf, index + 1, dpi)
@@ -140,7 +141,7 @@ def detect_orientation(image):
         osd = pytesseract.image_to_osd(
             small, config='--psm 0 -c min_characters_to_try=50',
             output_type=pytesseract.Output.DICT)
-    except Exception:
+    except pytesseract.TesseractError:
         # too little text to decide: keep the page as it is
         return 0
     if osd.get('orientation_conf', 0) < 1.5:
@@ -229,8 +230,8 @@ def deskew_image(image, deskew=True):
 
 def parse_tsv(tsv):
     """Return the text segments of the TSV in reading order as
-    [text, confidence, x, y, height]: a line is cut where a wide gap
-    separates two columns (sender and recipient side by side)"""
+    [text, confidence, x, y, height, right edge]: a line is cut where a
+    wide gap separates two columns (sender and recipient side by side)"""
     rows = []
     for row in tsv.splitlines()[1:]:
         cols = row.split('\t')
@@ -260,7 +261,8 @@ def parse_tsv(tsv):
         text = ' '.join(w[5] for w in words)
         confidence = round(sum(w[4] for w in words) / len(words), 1)
         result.append([text, confidence, words[0][0],
-                min(w[1] for w in words), max(w[3] for w in words)])
+                min(w[1] for w in words), max(w[3] for w in words),
+                max(w[0] + w[2] for w in words)])
     result.sort(key=lambda s: (s[3], s[2]))
     return result
 
@@ -326,8 +328,8 @@ def ocr_document(data, lang='fra', orientation=True, deskew=True,
     """OCR every page of a scan (PDF or image) in parallel.
 
     Return a dict: text (pages separated by form feeds), pages (count),
-    lines [[text, confidence, page, x, y, height]], confidence, rotations,
-    skews and pdf (the searchable PDF)."""
+    lines [[text, confidence, page, x, y, height, right]], confidence,
+    rotations, skews and pdf (the searchable PDF)."""
     if not available():
         raise OCRError("tesseract is not installed")
     pdf, _ = to_pdf(data)
@@ -349,8 +351,8 @@ def ocr_document(data, lang='fra', orientation=True, deskew=True,
             writer.add_page(page)
     output = io.BytesIO()
     writer.write(output)
-    lines = [[t, c, n, x, y, h] for n, r in enumerate(results, 1)
-        for t, c, x, y, h in r['lines']]
+    lines = [[t, c, n, x, y, h, right] for n, r in enumerate(results, 1)
+        for t, c, x, y, h, right in r['lines']]
     words = sum(len(s[0].split()) for s in lines) or 1
     return {
         'text': '\f'.join(r['text'] for r in results),

@@ -10,11 +10,16 @@ cannot be read goes to FOLDER/quarantine/ with <name>.reason.txt beside
 it and appears in GRU > Letters > Quarantined Scans. The OCR runs later
 in the scheduler. Common options: -c CONFIG (default config/demo.conf),
 -d DATABASE (default gru).
+
+With --watch, the folder is looked at again every so many seconds until
+the command is stopped (SIGTERM or Ctrl-C): the file being imported is
+finished first and the command ends with status 0.
 """
 import argparse
 import os
+import signal
 import sys
-import time
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
             os.path.abspath(__file__))))
@@ -31,12 +36,18 @@ def open_pool(config, database):
     return pool
 
 
+# set by SIGTERM or SIGINT: stop after the file being imported
+STOP = threading.Event()
+
+
 def run_once(pool, database, args):
     from trytond.transaction import Transaction
 
     from gru_letter.dropfolder import finish_file, import_file, pending_files
     counts = {'processed': 0, 'quarantined': 0}
     for name, path in pending_files(args.folder, settle=args.settle):
+        if STOP.is_set():
+            break
         with Transaction().start(database, 0) as transaction:
             Company = pool.get('company.company')
             Antenna = pool.get('gru.antenna')
@@ -65,8 +76,10 @@ def run_once(pool, database, args):
             # only once the letters are committed
             finish_file(path, args.folder)
         counts[status] += 1
-        print('%s: %s' % (name, summary))
-    print('%(processed)d processed, %(quarantined)d quarantined' % counts)
+        print('%s: %s' % (name, summary), flush=True)
+    if not args.watch or any(counts.values()):
+        print('%(processed)d processed, %(quarantined)d quarantined'
+            % counts, flush=True)
     return 0
 
 
@@ -90,11 +103,20 @@ def main():
     if not os.path.isdir(args.folder):
         parser.error('no such folder: %s' % args.folder)
     pool = open_pool(args.config, args.database)
+
+    def stop(signum, frame):
+        STOP.set()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.watch:
+        print('watching %s every %s s' % (args.folder, args.watch),
+            flush=True)
     while True:
         status = run_once(pool, args.database, args)
-        if status or not args.watch:
+        if status or not args.watch or STOP.wait(args.watch):
+            if args.watch:
+                print('stopped', flush=True)
             return status
-        time.sleep(args.watch)
 
 
 if __name__ == '__main__':

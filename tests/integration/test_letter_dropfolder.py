@@ -1,14 +1,17 @@
 """The drop-folder command, run as the mail room runs it: a subprocess on a
 folder of scans, against the demo database. Every file is handled (a bad
 one is quarantined with its reason, the run goes on) and the command ends
-normally, printing the letters' numbers."""
+normally, printing the letters' numbers; with --watch it imports what is
+dropped while it runs and stops cleanly on SIGTERM."""
 import datetime as dt
 import io
 import os
 import random
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 
 from tests.support import ROOT, DemoRPCTestCase
 
@@ -73,3 +76,60 @@ class LetterDropFolderTestCase(DemoRPCTestCase):
         quarantined = os.listdir(os.path.join(folder, 'quarantine'))
         self.assertIn('illisible.pdf', quarantined)
         self.assertIn('illisible.pdf.reason.txt', quarantined)
+
+    def test_watch(self):
+        "--watch imports the files already there and those dropped later"
+        folder = tempfile.mkdtemp(prefix='gru-dropfolder-watch-')
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        first = ['lot_1.pdf', 'lot_2.pdf', 'lot_3.pdf']
+        for index, name in enumerate(first):
+            with open(os.path.join(folder, name), 'wb') as fp:
+                fp.write(scan(name, 10 + index))
+        env = dict(self.server.env,
+            TRYTOND_DATABASE__PATH=self.server.tmp)
+        output = tempfile.TemporaryFile(mode='w+')
+        self.addCleanup(output.close)
+        process = subprocess.Popen([
+                os.path.join(ROOT, 'scripts', 'letter-dropfolder'),
+                '-d', self.server.database, '--settle', '0',
+                '--watch', '0.5', folder],
+            env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+        self.addCleanup(
+            lambda: process.poll() is None and process.kill())
+
+        def processed():
+            return sorted(n for _, _, names in os.walk(
+                    os.path.join(folder, 'processed')) for n in names)
+
+        def wait_for(names, seconds=120):
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                if processed() == names or process.poll() is not None:
+                    break
+                time.sleep(0.2)
+        wait_for(first)
+        self.assertIsNone(process.poll(), 'the watch stopped')
+        self.assertEqual(processed(), first)
+        # a file dropped while the command watches
+        with open(os.path.join(folder, 'lot_4.pdf.part'), 'wb') as fp:
+            fp.write(scan('lot_4.pdf', 20))
+        os.rename(os.path.join(folder, 'lot_4.pdf.part'),
+            os.path.join(folder, 'lot_4.pdf'))
+        wait_for(first + ['lot_4.pdf'])
+        # it keeps watching a few seconds more, then stops on SIGTERM
+        time.sleep(3)
+        self.assertIsNone(process.poll(), 'the watch stopped')
+        process.send_signal(signal.SIGTERM)
+        self.assertEqual(process.wait(timeout=60), 0)
+        output.seek(0)
+        text = output.read()
+        self.assertEqual(processed(), first + ['lot_4.pdf'], text[-3000:])
+        self.assertNotIn('Traceback', text)
+        letters = self.search_read('gru.letter', [
+                ('source', '=', 'dropfolder:%s' % os.path.basename(folder)),
+                ], ['number'])
+        self.assertEqual(len(letters), 4, text[-3000:])
+        for letter in letters:
+            self.assertIn(letter['number'], text)
+        self.assertEqual([n for n in os.listdir(folder)
+                if os.path.isfile(os.path.join(folder, n))], [])

@@ -14,7 +14,7 @@ import os
 import random
 import sys
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 FONT_DIRS = ['/usr/share/fonts/truetype', '/usr/share/fonts/opentype']
 PRINT_FONTS = [
@@ -50,7 +50,40 @@ COMMUNES = [
     ('59392', "Maubeuge", '59600', '59', None),
     ('62119', "Béthune", '62400', '62', None),
     ('59122', "Cambrai", '59400', '59', None),
+    # real communes with accents, shared codes and codes one digit away
+    # from another commune's
+    ('80157', "Bussy-lès-Poix", '80290', '80', None),
+    ('80630', "Poix-de-Picardie", '80290', '80', None),
+    ('80410', "Ham", '80400', '80', None),
+    ('80725', "Salouël", '80480', '80', '248000531'),
+    ('62510', "Liévin", '62800', '62', None),
+    ('62427', "Hénin-Beaumont", '62110', '62', None),
+    ('80620', "Péronne", '80200', '80', None),
+    ('62318', "Étaples", '62630', '62', None),
+    ('02168', "Château-Thierry", '02400', '02', None),
+    ('60176', "Crépy-en-Valois", '60800', '60', None),
     ]
+# how a scan misreads a code into the valid code of another commune (or
+# into no code at all), with the name beside it read one letter off:
+# postal code -> (code printed, commune name printed)
+MISREADS = {
+    '80480': ('80400', "DURV"),  # 80400 is Ham's
+    '62300': ('62800', "LENS"),  # 62800 is Liévin's
+    '62100': ('62110', "CALAlS"),  # 62110 is Hénin-Beaumont's
+    '80290': ('80209', "BUSSY-LES-P0IX"),  # no such code
+    '80000': ('80400', "AMlENS"),  # 80400 is Ham's
+    '80200': ('80290', "PERONNE"),  # 80290 is Bussy-lès-Poix's
+    '62400': ('62480', "BÉTHUNE"),  # not a code of the corpus
+    }
+# the stamps the mail room puts on a letter when it arrives
+STAMPS = [
+    ["REÇU LE {numeric}"],
+    ["Arrivé le {numeric}"],
+    ["COURRIER ARRIVÉ", "{short}"],
+    ["REÇU LE", "{numeric}"],
+    ]
+SHORT_MONTHS = ["JANV.", "FÉVR.", "MARS", "AVR.", "MAI", "JUIN", "JUIL.",
+    "AOÛT", "SEPT.", "OCT.", "NOV.", "DÉC."]
 
 # (code, name, dossier pattern, keywords, sentence about it, reference
 # generator)
@@ -61,6 +94,14 @@ SCHEMES = [
             "mes heures d'auto-école",
             "mon auto-école m'a indiqué que le dossier du permis de "
             "conduire n'était pas complet"]),
+    # the same dossier pattern as PERMIS: the words of the letter tell
+    # them apart
+    ('PERMISPL', "Aide au permis poids lourd", r'PC-[0-9]{4}-[0-9]{5}',
+        "poids lourd, chauffeur routier, permis C",
+        ["je sollicite l'aide régionale pour passer le permis poids lourd "
+            "et devenir chauffeur routier",
+            "mon centre de formation poids lourd attend la réponse de la "
+            "Région pour mon permis C"]),
     ('TRANSPORT', "Pass transport", r'TR[0-9]{8}',
         "abonnement, transport, TER, carte de bus",
         ["mon abonnement de transport TER n'a pas été renouvelé alors que "
@@ -195,7 +236,7 @@ def _reference(pattern, rng):
         rng.randrange(100, 99999))
 
 
-def letters(count=44, seed=11):
+def letters(count=60, seed=11):
     "Return the ground truth of count letters (no image yet)"
     rng = random.Random(seed)
     people = [u for u in usagers() if u['key'].startswith('U')]
@@ -221,9 +262,18 @@ def letters(count=44, seed=11):
             person = list(namesakes.values())[index % len(namesakes)]
         else:
             person = people[index % len(people)]
-        code, scheme_name, pattern, _, sentences = SCHEMES[index % 3]
+        code, scheme_name, pattern, _, sentences = SCHEMES[
+            index % len(SCHEMES)]
         reference = _reference(pattern, rng) if index % 5 != 2 else None
         date = dt.date(2026, 1, 5) + dt.timedelta(days=rng.randrange(300))
+        # what a scanner and a hurried sender add (issue #14)
+        stamp = None
+        if index % 7 in {1, 3, 5}:
+            stamp = {'lines': STAMPS[index % len(STAMPS)],
+                'date': (date + dt.timedelta(
+                        days=rng.randrange(2, 15))).isoformat()}
+        misread = MISREADS.get(person['postal_code']) \
+            if index % 4 == 2 else None
         result.append({
                 'file': 'letter_%02d' % index,
                 'index': index,
@@ -239,7 +289,17 @@ def letters(count=44, seed=11):
                 'scheme_sentence': sentences[index % 2],
                 'reference': reference,
                 'date': date.isoformat(),
-                'layout': ['classic', 'right', 'bottom', 'hand'][index % 4],
+                'layout': LAYOUTS[index % len(LAYOUTS)],
+                'stamp': stamp,
+                # the code as printed: glued to punctuation, after the
+                # commune, misread into another commune's code
+                'postal_style': POSTAL_STYLES[index % len(POSTAL_STYLES)],
+                'misread': misread,
+                # specks read as a point before or after the name
+                'stray': ['', '. {}', '', '{} .', ''][index % 5],
+                # a reference cut by the reading: "PC- 2026- 01234"
+                'cut': bool(reference) and '-' in reference
+                and index % 4 == 3,
                 'font': None,
                 'pages': 2 if index % 8 == 3 else 1,
                 'dpi': [300, 250, 200][index % 3],
@@ -248,6 +308,11 @@ def letters(count=44, seed=11):
                 'format': ['png', 'jpeg', 'tiff', 'pdf'][index % 4],
                 })
     return result
+
+
+LAYOUTS = ['classic', 'right', 'bottom', 'hand', 'stacked', 'flush']
+POSTAL_STYLES = ['{code} {commune}', '{code}, {commune}', '{code} {commune}',
+    '{commune} ({code})', '{code}. {commune}', '({code}) {commune}']
 
 
 def _noise(image, rng, amount=0.0015):
@@ -284,6 +349,16 @@ class _Page:
             y += self.line
         return y
 
+    def right(self, lines, y=None):
+        "Draw the lines right-aligned on the right margin"
+        y = self.y if y is None else y
+        for line in lines:
+            width = self.draw.textlength(line, font=self.font)
+            self.draw.text((self.image.width - self.margin - width, y),
+                line, fill=0, font=self.font)
+            y += self.line
+        return y
+
     def paragraph(self, text, width=None):
         width = width or (self.image.width - 2 * self.margin)
         words, line, lines = text.split(), '', []
@@ -299,6 +374,35 @@ class _Page:
         self.y = self.text(lines) + self.line // 2
 
 
+def _stamp(page, stamp, rng):
+    """Put the received stamp of the mail room on the page: a box of grey
+    capitals, a little tilted, in the free space at the top right"""
+    date = dt.date.fromisoformat(stamp['date'])
+    values = {'numeric': date.strftime('%d/%m/%Y'),
+        'short': '%d %s %d' % (date.day, SHORT_MONTHS[date.month - 1],
+            date.year)}
+    lines = [l.format(**values) for l in stamp['lines']]
+    font = ImageFont.truetype(page.font.path, int(page.font.size * 1.1))
+    pad = page.mm(2)
+    width = int(max(page.draw.textlength(l, font=font) for l in lines))
+    height = int(len(lines) * font.size * 1.4)
+    box = Image.new('L', (width + 2 * pad, height + 2 * pad), 255)
+    draw = ImageDraw.Draw(box)
+    draw.rectangle([0, 0, box.width - 1, box.height - 1], outline=70,
+        width=max(2, page.dpi // 100))
+    y = pad
+    for line in lines:
+        draw.text((pad, y), line, fill=70, font=font)
+        y += int(font.size * 1.4)
+    box = box.rotate(rng.uniform(-3, 3), expand=True, fillcolor=255,
+        resample=Image.Resampling.BICUBIC)
+    x = page.image.width - page.margin - box.width
+    top = page.mm(4)
+    # darker ink wins where the stamp overlaps the print
+    region = page.image.crop((x, top, x + box.width, top + box.height))
+    page.image.paste(ImageChops.darker(region, box), (x, top))
+
+
 def _date_text(truth):
     date = dt.date.fromisoformat(truth['date'])
     return "%s, le %d %s %d" % (truth['commune'], date.day,
@@ -306,9 +410,14 @@ def _date_text(truth):
 
 
 def _sender(truth):
-    lines = ["%s %s" % (truth['first'], truth['last'].upper()),
+    name = "%s %s" % (truth['first'], truth['last'].upper())
+    code, commune = truth['postal_code'], truth['commune'].upper()
+    if truth.get('misread'):
+        code, commune = truth['misread']
+    lines = [(truth.get('stray') or '{}').format(name),
         truth['street'],
-        "%s %s" % (truth['postal_code'], truth['commune'].upper())]
+        (truth.get('postal_style') or '{code} {commune}').format(
+            code=code, commune=commune)]
     if truth['phone']:
         lines.append("Tél. : %s" % truth['phone'])
     if truth['email']:
@@ -331,7 +440,20 @@ def render(truth, rng, printed, hand):
     page = _Page(dpi, font, size_pt=12 if truth['layout'] == 'hand' else 11)
     sender = _sender(truth)
     half = page.image.width // 2
-    if truth['layout'] in {'classic', 'hand'}:
+    if truth['layout'] == 'stacked':
+        # the sender block in the column of the Region's address, right
+        # above it
+        page.y = page.text(sender, x=half) + page.line // 3
+        page.y = page.text(RECIPIENT, x=half) + page.line
+        page.text([_date_text(truth)], x=half)
+        page.y += 2 * page.line
+    elif truth['layout'] == 'flush':
+        # both blocks right-aligned on the margin, one under the other
+        page.y = page.right(sender) + page.line // 2
+        page.y = page.right(RECIPIENT) + page.line
+        page.right([_date_text(truth)])
+        page.y += 2 * page.line
+    elif truth['layout'] in {'classic', 'hand'}:
         page.y = page.text(sender) + page.line
         page.y = page.text(RECIPIENT, x=half) + page.line
         page.text([_date_text(truth)], x=half)
@@ -348,11 +470,15 @@ def render(truth, rng, printed, hand):
     subject = "Objet : demande concernant %s" % {
         'PERMIS': "le permis de conduire",
         'TRANSPORT': "mon abonnement de transport",
-        'EQUIP': "l'équipement informatique"}[truth['scheme']]
+        'EQUIP': "l'équipement informatique",
+        'PERMISPL': "le permis poids lourd"}[truth['scheme']]
     page.text([subject])
     page.y += page.line
     if truth['reference']:
-        page.text(["Dossier n° %s" % truth['reference']])
+        reference = truth['reference']
+        if truth.get('cut'):
+            reference = reference.replace('-', '- ')
+        page.text(["Dossier n° %s" % reference])
         page.y += page.line
     page.text(["Madame, Monsieur,"])
     page.y += int(page.line * 1.5)
@@ -374,6 +500,8 @@ def render(truth, rng, printed, hand):
     page.y += 2 * page.line
     if truth['layout'] == 'bottom':
         page.text(sender)
+    if truth.get('stamp'):
+        _stamp(pages[0], truth['stamp'], rng)
     images = []
     for page in pages:
         image = page.image.filter(ImageFilter.GaussianBlur(0.6))
@@ -425,7 +553,7 @@ def batch_pdf(truths, images_by_file, separator, path, blank_first=False):
     return expected
 
 
-def generate(folder, count=44, seed=11):
+def generate(folder, count=60, seed=11):
     """Write count letters and ground_truth.json into folder.
     Return the ground truth (a list of dicts with the file name)."""
     printed, hand = fonts()
