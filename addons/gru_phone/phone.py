@@ -1137,7 +1137,7 @@ class PresenceChanges:
                         cache[User.__name__].pop(user_id, None)
 
 
-class CallStep(ModelSQL, ModelView):
+class CallStep(ExportAccessMixin, ModelSQL, ModelView):
     "Call Target"
     __string__ = "Call Target"
     __name__ = 'gru.phone.call.step'
@@ -1187,7 +1187,7 @@ class CallStep(ModelSQL, ModelView):
         return result
 
 
-class CallEvent(ModelSQL, ModelView):
+class CallEvent(ExportAccessMixin, ModelSQL, ModelView):
     "Call Event"
     __string__ = "Call Event"
     __name__ = 'gru.phone.call.event'

@@ -24,6 +24,8 @@ EXTRA = 0.45
 EXTRA_OUTCOMES = [('answered', 70), ('overflowed', 8), ('missed', 8),
     ('abandoned', 8), ('callback', 4), ('out_of_hours', 2)]
 AWAY_ANTENNAS = {'MDD'}
+# the calls of these last days get their CTI events
+EVENT_DAYS = 14
 OVERFLOW_TEAM = "Renfort régional du numéro vert"
 
 
@@ -129,6 +131,38 @@ def _step(kind, antenna, users):
         'code': antenna.code if antenna else None,
         'name': antenna.name if antenna else None,
         'agents': ' '.join(u.sip_user for u in users if u.sip_user)}
+
+
+def _events(ctx, since):
+    """The CTI events of the calls since since, as the proxy would have
+    posted them: started, offered and answered or missed, ended"""
+    from trytond.pool import Pool
+    pool = Pool()
+    Call = pool.get('gru.phone.call')
+    Event = pool.get('gru.phone.call.event')
+    rows = []
+    calls = Call.search([('started_at', '>=', since)])
+    for call in calls:
+        agent = call.agent.sip_user if call.agent else None
+        target = call.answered_target or (
+            call.routed_antenna.code if call.routed_antenna else None)
+        events = [('started', call.started_at, None, None, None)]
+        if call.ring_at:
+            events.append(('offered', call.ring_at, agent, target, None))
+        if call.answer_at:
+            events.append(('answered', call.answer_at, agent, target, 200))
+        elif call.ring_at:
+            events.append(('missed', call.end_at or call.ring_at, agent,
+                    target, call.end_code or 480))
+        if call.end_at:
+            events.append(('ended', call.end_at, agent, target,
+                    call.end_code))
+        for event, time, agent_, target_, code in events:
+            rows.append((call.id, '%s:%s' % (call.call_id, event), event,
+                    time, agent_, target_, code))
+    Event.insert_many(rows)
+    ctx.log('%d CTI events of the calls of the last %d days' % (
+            len(rows), EVENT_DAYS))
 
 
 def load(ctx):
@@ -299,6 +333,7 @@ def load(ctx):
     with Transaction().set_context(company=company.id):
         Call.create_callbacks(calls)
     ctx.log('%d calls created (%d callbacks)' % (len(rows), len(calls)))
+    _events(ctx, since=now - dt.timedelta(days=EVENT_DAYS))
 
     # the current call of ci.amiens: answered a minute ago
     if officer and 'AMI' in antennas:
