@@ -202,7 +202,7 @@ class Attendance(ModelSQL, ModelView):
                 column = Cast(Null, cls._fields[name].sql_type().base)
             select.append(column.as_(name))
         select += [
-            Cast(Count(Literal('*')), integer).as_('visits'),
+            Cast(Count(visit.id), integer).as_('visits'),
             count(visit.state == 'seen').as_('seen'),
             count(visit.state == 'left').as_('left_unseen'),
             count(visit.state.in_(['arrived', 'called'])).as_('waiting'),
