@@ -104,6 +104,53 @@ def input_values(page):
         ).evaluate_all('els => els.map(e => e.value)')
 
 
+AXE = os.path.join(ROOT, 'var', 'npm', 'node_modules', 'axe-core',
+    'axe.min.js')
+# the WCAG 2 A rules: the level the RGAA requires of public services' web
+# applications, checked by axe-core (installed by scripts/setup --test)
+AXE_TAGS = ['wcag2a']
+
+
+def _axe_run(page, scope):
+    "Return axe-core's violations of the WCAG 2 A rules in scope"
+    if not os.path.exists(AXE):
+        raise RuntimeError(
+            "axe-core is missing (%s): run scripts/setup --test" % AXE)
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=AXE)
+    return page.evaluate(
+        "async ([scope, tags]) => (await axe.run("
+        "(scope && document.querySelector(scope)) || document,"
+        " {runOnly: tags})).violations"
+        ".map(v => ({id: v.id, nodes: v.nodes.map(n => ({"
+        " target: n.target.join(' '), html: n.html,"
+        " summary: n.failureSummary}))}))",
+        [scope, AXE_TAGS])
+
+
+def accessibility_violations(page, scope=None):
+    """Return the 'rule: nodes' of the axe-core violations of the WCAG 2 A
+    rules in the element of the CSS selector scope (the page if None)"""
+    return ['%s: %d' % (v['id'], len(v['nodes']))
+        for v in _axe_run(page, scope)]
+
+
+def accessibility_details(page, scope=None, limit=300):
+    """Return a text naming, per violated rule, each failing element: its
+    CSS selector (axe's target) and the start of its HTML, so a failure
+    says which element to fix"""
+    lines = []
+    for violation in _axe_run(page, scope):
+        lines.append('%s (%d):' % (violation['id'],
+                len(violation['nodes'])))
+        for node in violation['nodes']:
+            html = re.sub(r'\s+', ' ', node['html'])
+            if len(html) > limit:
+                html = html[:limit] + '...'
+            lines.append('  %s\n    %s' % (node['target'], html))
+    return '\n'.join(lines)
+
+
 class BrowserTestCase(unittest.TestCase):
     """A test case with the demo server (scripts/demo --small) and a
     Chromium shared by its tests; each test has a fresh French page in
@@ -126,3 +173,9 @@ class BrowserTestCase(unittest.TestCase):
         self.addCleanup(self.page.close)
         self.errors = []
         self.page.on('pageerror', lambda error: self.errors.append(error))
+
+    def assertAccessible(self, name, scope=None):
+        "Check with axe-core the WCAG 2 A rules in scope of the page"
+        violations = accessibility_violations(self.page, scope)
+        self.assertEqual(violations, [], violations and '%s:\n%s' % (
+                name, accessibility_details(self.page, scope)))

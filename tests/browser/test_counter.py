@@ -58,6 +58,19 @@ def fill_many2one(page, name, text):
     wait_idle(page)
 
 
+def fill_integer(page, name, text):
+    """Type text in the Integer field name of the dialog: sao shows a text
+    input that, once focused, gives way to a number input (on a later
+    tick): text typed at once in the first was lost, the field empty"""
+    field(page, name).click()
+    number = page.locator('%s input[name="%s"][type="number"]'
+        % (DIALOG, name))
+    number.wait_for(state='visible', timeout=10000)
+    number.fill(text)
+    number.press('Tab')
+    wait_idle(page)
+
+
 def open_wizard(page, *labels):
     "Open the wizard of a menu entry by the labels of its path"
     for i, label in enumerate(labels):
@@ -208,8 +221,7 @@ class CounterBrowserTestCase(sao.BrowserTestCase):
             DIALOG + ' input[name="time_spent"]', timeout=30000)
         wait_idle(page)
         fill_many2one(page, 'motive', "Modalités de dépôt")
-        field(page, 'time_spent').fill('7')
-        field(page, 'time_spent').press('Tab')
+        fill_integer(page, 'time_spent', '7')
         button(page, "Enregistrer").click()
         page.wait_for_selector(DIALOG, state='detached', timeout=30000)
         wait_idle(page)

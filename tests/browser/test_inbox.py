@@ -141,6 +141,7 @@ class InboxBrowserTestCase(sao.BrowserTestCase):
                 "Tri et affectation", "Entrant"]:
             self.assertIn(label, text)
         sao.screenshot(page, 'inbox_request_new')
+        self.assertAccessible('request form', '#tabcontent')
 
         # take it: the request is in progress
         self.button("Prendre").click()

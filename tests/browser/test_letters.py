@@ -1,5 +1,7 @@
 """Browser test: a letter agent opens a scanned letter of the demo to
 validate it: the scan beside the fields read by the OCR, in one screen."""
+import re
+
 from tests.browser import sao
 
 
@@ -28,5 +30,21 @@ class LettersBrowserTestCase(sao.BrowserTestCase):
         self.assertIn("Confiance", text)
         scroll, width = sao.form_widths(page)
         self.assertLessEqual(scroll, width + 1)
+        # the bars show the confidence as read (a 76 was "7 600 %" and
+        # every bar full): percentages up to 100, bars of their own length
+        bars = page.locator('#tabcontent .tab-pane.active .form '
+            '.progress-bar').evaluate_all(
+            'els => els.map(e => [e.textContent, e.style.width])')
+        self.assertGreaterEqual(len(bars), 9, bars)
+        values = []
+        for text, css in bars:
+            if not text.strip():
+                continue
+            value = float(re.sub(r'[^0-9,]', '', text).replace(',', '.'))
+            self.assertLessEqual(value, 100, bars)
+            self.assertAlmostEqual(float(css.rstrip('%')), value, delta=1)
+            values.append(value)
+        self.assertGreater(len(set(values)), 1, bars)
         sao.screenshot(page, 'letter_validation')
+        self.assertAccessible('letter form', '#tabcontent')
         self.assertEqual(self.errors, [])
