@@ -626,6 +626,11 @@ class GruLetterTestCase(CompanyTestMixin, ModuleTestCase):
                     where=outgoing.id == letter.id))
             configuration = Configuration(1)
             configuration.save()
+            if backend.name == 'postgresql':
+                # before the update the column referenced the former table
+                cursor.execute('ALTER TABLE gru_letter_configuration '
+                    'DROP CONSTRAINT IF EXISTS '
+                    'gru_letter_configuration_reply_template_fkey')
             cursor.execute('UPDATE gru_letter_configuration '
                 'SET reply_template = %s' % (other.id + 1))
 
