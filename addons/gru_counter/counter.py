@@ -11,6 +11,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from gru_base.model import ExportAccessMixin, check_targets
+from gru_inbox.scope import InMyAntennasMixin
 
 from .exceptions import CounterError
 from .tools import iso_week, minutes_between
@@ -24,7 +25,8 @@ STATES = [
 WAITING_STATES = ['arrived', 'called']
 
 
-class Visit(ExportAccessMixin, Workflow, ModelSQL, ModelView):
+class Visit(InMyAntennasMixin, ExportAccessMixin, Workflow, ModelSQL,
+        ModelView):
     "Visit"
     __string__ = "Visit"
     __name__ = 'gru.counter.visit'
@@ -79,8 +81,6 @@ class Visit(ExportAccessMixin, Workflow, ModelSQL, ModelView):
     request = fields.Many2One('gru.inbox.request', "Request", readonly=True,
         ondelete='SET NULL',
         help="The request of channel Counter recorded for the visit.")
-    in_my_antennas = fields.Function(fields.Boolean("In My Antennas"),
-        'get_in_my_antennas', searcher='search_in_my_antennas')
 
     del _done
 
@@ -175,22 +175,6 @@ class Visit(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         if self.state == 'arrived':
             return minutes_between(self.arrived_at, dt.datetime.now())
         return self.waiting_time
-
-    def get_in_my_antennas(self, name):
-        pool = Pool()
-        User = pool.get('res.user')
-        return bool(self.antenna
-            and self.antenna.id in User.get_gru_antennas())
-
-    @classmethod
-    def search_in_my_antennas(cls, name, clause):
-        pool = Pool()
-        User = pool.get('res.user')
-        _, operator, value = clause[:3]
-        antennas = list(User.get_gru_antennas())
-        if (operator == '=') == bool(value):
-            return [('antenna', 'in', antennas)]
-        return [('antenna', 'not in', antennas)]
 
     @classmethod
     def preprocess_values(cls, mode, values):

@@ -9,6 +9,8 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from gru_inbox.scope import InMyAntennasMixin
+
 from .exceptions import PermanenceValidationError
 
 # the background of each kind in the calendar
@@ -22,7 +24,7 @@ KINDS = [
     ]
 
 
-class Permanence(ModelSQL, ModelView):
+class Permanence(InMyAntennasMixin, ModelSQL, ModelView):
     "Permanence"
     __string__ = "Permanence"
     __name__ = 'gru.counter.permanence'
@@ -49,8 +51,6 @@ class Permanence(ModelSQL, ModelView):
         'get_visit_count')
     company = fields.Many2One('company.company', "Company", required=True,
         ondelete='RESTRICT')
-    in_my_antennas = fields.Function(fields.Boolean("In My Antennas"),
-        'get_in_my_antennas', searcher='search_in_my_antennas')
     calendar_color = fields.Function(fields.Char("Color"),
         'get_calendar_color')
 
@@ -89,22 +89,6 @@ class Permanence(ModelSQL, ModelView):
                     raise PermanenceValidationError(gettext(
                             'gru_counter.msg_permanence_dates',
                             permanence=permanence.rec_name))
-
-    def get_in_my_antennas(self, name):
-        pool = Pool()
-        User = pool.get('res.user')
-        return bool(self.antenna
-            and self.antenna.id in User.get_gru_antennas())
-
-    @classmethod
-    def search_in_my_antennas(cls, name, clause):
-        pool = Pool()
-        User = pool.get('res.user')
-        _, operator, value = clause[:3]
-        antennas = list(User.get_gru_antennas())
-        if (operator == '=') == bool(value):
-            return [('antenna', 'in', antennas)]
-        return [('antenna', 'not in', antennas)]
 
     def get_calendar_color(self, name):
         return KIND_COLORS.get(self.kind)

@@ -20,6 +20,7 @@ from gru_territory.exceptions import RoutingInputError
 
 from .exceptions import RequestError
 from .html import sanitize_html
+from .scope import InMyAntennasMixin
 
 PRIORITIES = [
     ('0', "Low"),
@@ -84,7 +85,8 @@ class Tag(DeactivableMixin, ModelSQL, ModelView):
         return '#5b6f8c'
 
 
-class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
+class Request(InMyAntennasMixin, ExportAccessMixin, Workflow, ModelSQL,
+        ModelView):
     "Request"
     __string__ = "Request"
     __name__ = 'gru.inbox.request'
@@ -182,8 +184,6 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         "of the usager or retention period); the statistics stay.")
     mine = fields.Function(fields.Boolean("Mine"), 'get_mine',
         searcher='search_mine')
-    in_my_antennas = fields.Function(fields.Boolean("In My Antennas"),
-        'get_in_my_antennas', searcher='search_in_my_antennas')
     month = fields.Function(fields.Char("Month"), 'get_month')
 
     del _closed
@@ -453,22 +453,6 @@ class Request(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         if (operator == '=') == bool(value):
             return [('assignee', '=', user)]
         return ['OR', ('assignee', '!=', user), ('assignee', '=', None)]
-
-    def get_in_my_antennas(self, name):
-        pool = Pool()
-        User = pool.get('res.user')
-        return bool(self.antenna
-            and self.antenna.id in User.get_gru_antennas())
-
-    @classmethod
-    def search_in_my_antennas(cls, name, clause):
-        pool = Pool()
-        User = pool.get('res.user')
-        _, operator, value = clause[:3]
-        antennas = list(User.get_gru_antennas())
-        if (operator == '=') == bool(value):
-            return [('antenna', 'in', antennas)]
-        return [('antenna', 'not in', antennas)]
 
     def get_month(self, name):
         if self.received_at:
