@@ -158,6 +158,12 @@ class BrowserTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # tests of external systems run once, on the PostgreSQL run of the
+        # suite; GRU_BROWSER_TESTS=1 runs them on SQLite too
+        if (os.environ.get('GRU_TEST_BACKEND', 'sqlite') != 'postgresql'
+                and os.environ.get('GRU_BROWSER_TESTS') != '1'):
+            raise unittest.SkipTest('browser tests run on PostgreSQL '
+                '(GRU_BROWSER_TESTS=1 runs them on SQLite)')
         from playwright.sync_api import sync_playwright
 
         from tests.support import demo_server
@@ -179,3 +185,13 @@ class BrowserTestCase(unittest.TestCase):
         violations = accessibility_violations(self.page, scope)
         self.assertEqual(violations, [], violations and '%s:\n%s' % (
                 name, accessibility_details(self.page, scope)))
+
+    def assertFits(self, name):
+        """Keep a screenshot of the page as var/screenshots/<name>.png (a
+        test artefact) and check that the active tab does not scroll
+        sideways at the test's 1400 x 900 (the menu open)"""
+        screenshot(self.page, name)
+        scroll, client = form_widths(self.page)
+        self.assertLessEqual(scroll, client,
+            '%s scrolls sideways: %d px in %d px (var/screenshots/%s.png)'
+            % (name, scroll, client, name))
