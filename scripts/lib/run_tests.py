@@ -59,18 +59,25 @@ def drop_stale_caches(uri):
 
 
 def units():
-    "Return the test units: each module with tests, then 'tests'"
-    result = [name for name in sorted(os.listdir(ADDONS))
+    """Return the test units, the longest first so that the two processes
+    stay busy to the end: the browser suite, the other cross-module
+    suites under tests/, then each module with tests"""
+    modules = [name for name in sorted(os.listdir(ADDONS))
         if os.path.isfile(os.path.join(ADDONS, name, 'tests',
                 '__init__.py'))]
-    return result + ['tests']
+    return ['tests/browser', 'tests'] + modules
 
 
 def collect(unit, patterns):
     loader = unittest.TestLoader()
-    if unit == 'tests':
-        suite = loader.discover(os.path.join(ROOT, 'tests'),
+    if unit == 'tests/browser':
+        suite = loader.discover(os.path.join(ROOT, 'tests', 'browser'),
             pattern='test_*.py', top_level_dir=ROOT)
+    elif unit == 'tests':
+        suite = unittest.TestSuite(t for t in iterate(loader.discover(
+                    os.path.join(ROOT, 'tests'), pattern='test_*.py',
+                    top_level_dir=ROOT))
+            if not t.id().startswith('tests.browser.'))
     else:
         suite = loader.discover(os.path.join(ADDONS, unit, 'tests'),
             pattern='test_*.py', top_level_dir=ADDONS)
@@ -156,8 +163,9 @@ def run_all(args):
     cache = tempfile.mkdtemp(prefix='gru-test-cache-')
 
     def run(unit):
-        counts = os.path.join(tmp, unit + '.json')
-        log = os.path.join(tmp, unit + '.log')
+        name = unit.replace('/', '-')
+        counts = os.path.join(tmp, name + '.json')
+        log = os.path.join(tmp, name + '.log')
         env = dict(os.environ, DB_CACHE=cache) \
             if args.backend == 'sqlite' else dict(os.environ)
         unit_start = time.monotonic()
