@@ -28,14 +28,27 @@ KEY_PREFIX = 'gru_'
 LANGUAGES = ['fr', 'en']
 # query arguments refused as keys sent in the URL
 KEY_ARGUMENTS = {'api_key', 'apikey', 'key', 'x-api-key', 'x_api_key'}
-# the messages when no database is there to give them
+# the messages when no database is there to give them, by language (the
+# same texts as the messages of message.xml and their translation)
 FALLBACK_MESSAGES = {
-    HTTPStatus.NOT_FOUND: "No such database or resource.",
-    HTTPStatus.METHOD_NOT_ALLOWED: "This method is not allowed here.",
-    HTTPStatus.SERVICE_UNAVAILABLE:
-    "The server is busy: retry in a moment.",
-    HTTPStatus.INTERNAL_SERVER_ERROR:
-    "An internal error occurred; it has been logged.",
+    'en': {
+        HTTPStatus.NOT_FOUND: "No such database or resource.",
+        HTTPStatus.METHOD_NOT_ALLOWED: "This method is not allowed here.",
+        HTTPStatus.SERVICE_UNAVAILABLE:
+        "The server is busy: retry in a moment.",
+        HTTPStatus.INTERNAL_SERVER_ERROR:
+        "An internal error occurred; it has been logged.",
+        None: "The request failed (HTTP %s).",
+        },
+    'fr': {
+        HTTPStatus.NOT_FOUND: "Base de données ou ressource inexistante.",
+        HTTPStatus.METHOD_NOT_ALLOWED: "Cette méthode n'est pas permise ici.",
+        HTTPStatus.SERVICE_UNAVAILABLE:
+        "Le serveur est occupé : réessayez dans un instant.",
+        HTTPStatus.INTERNAL_SERVER_ERROR:
+        "Une erreur interne est survenue ; elle a été journalisée.",
+        None: "La requête a échoué (HTTP %s).",
+        },
     }
 logger = logging.getLogger(__name__)
 
@@ -360,8 +373,15 @@ def _outer_message(database_name, language, status, error):
                 return gettext('gru_base.msg_api_internal')
         except Exception:
             logger.debug("no message for %s", status, exc_info=True)
-    return FALLBACK_MESSAGES.get(status,
-        "The request failed (HTTP %s)." % int(status))
+    return fallback_message(language, status)
+
+
+def fallback_message(language, status):
+    "Return the message of status in language (fr by default) without a pool"
+    messages = FALLBACK_MESSAGES.get(language, FALLBACK_MESSAGES['fr'])
+    if status in messages:
+        return messages[status]
+    return messages[None] % int(status)
 
 
 def method_not_allowed(allowed):

@@ -3,7 +3,8 @@
 import datetime as dt
 from itertools import chain
 
-from sql.functions import Substring
+from sql.conditionals import Coalesce
+from sql.functions import Lower, Substring
 
 from trytond.i18n import gettext
 from trytond.model import Index, fields
@@ -18,7 +19,7 @@ from gru_territory.tools import normalize_postal_code
 from .exceptions import InvalidEmail, InvalidPhone
 from .tools import (
     DEFAULT_REGION, name_key, name_key_rotated, normalize_email,
-    normalize_phone, parse_phone)
+    normalize_phone, parse_phone, search_keys)
 
 PHONE_TYPES = {'phone', 'mobile', 'fax'}
 
@@ -280,6 +281,85 @@ class Party(ExportAccessMixin, metaclass=PoolMeta):
                             limit, dt.time())),
                     ]],
             ]
+
+    @classmethod
+    def __register__(cls, module):
+        pool = Pool()
+        Model = pool.get('ir.model')
+        super().__register__(module)
+        # the usagers are found from the search box of the header
+        model = Model.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*model.update([model.global_search_p], [True],
+                where=(model.name == cls.__name__)
+                & (Coalesce(model.global_search_p, False)
+                    == False)))  # noqa: E712
+
+    @staticmethod
+    def order_name(tables):
+        # "de Vries" sorts with "Dupont", not after "Zola"
+        table, _ = tables[None]
+        return [Lower(table.name), table.name]
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        """Find the usagers also by their normalised phone number or email
+        and by their name in any word order"""
+        domain = super().search_rec_name(name, clause)
+        _, operator, operand, *extra = clause
+        if (domain and domain[0] == 'OR' and isinstance(operand, str)
+                and operator in {'=', 'ilike', 'like'}):
+            keys = search_keys(operand)
+            domain = list(domain)
+            for key in [keys['phone'], keys['email']]:
+                if key:
+                    domain.append(('contact_mechanisms.value_key', '=', key))
+            if keys['name_key'] and operator != '=':
+                domain.append(
+                    ('name_key', 'like', '%' + keys['name_key'] + '%'))
+        return domain
+
+    @classmethod
+    def usager_labels(cls, parties):
+        """Return {id: label} telling usagers of the same name apart: the
+        name with the town and the birth year, or the email when the birth
+        year is unknown"""
+        labels = {}
+        for party in parties:
+            details = []
+            address = party.main_address() if party.addresses else None
+            if address and address.city:
+                details.append(address.city)
+            if party.birth_year:
+                details.append(str(party.birth_year))
+            else:
+                emails = [m.value for m in party.contact_mechanisms
+                    if m.type == 'email' and m.active]
+                if emails:
+                    details.append(emails[0])
+            label = party.rec_name
+            if details:
+                label = '%s (%s)' % (label, ', '.join(details))
+            labels[party.id] = label
+        return labels
+
+    @classmethod
+    def autocomplete(cls, text, domain=None, limit=None, order=None):
+        result = super().autocomplete(
+            text, domain=domain, limit=limit, order=order)
+        ids = [r['id'] for r in result if r.get('id') is not None]
+        labels = cls.usager_labels(cls.browse(ids))
+        for value in result:
+            if value.get('id') in labels:
+                value['name'] = labels[value['id']]
+        return result
+
+    @classmethod
+    def search_global(cls, text):
+        found = list(super().search_global(text))
+        labels = cls.usager_labels([r for r, _, _ in found])
+        for record, name, icon in found:
+            yield record, labels.get(record.id, name), icon
 
     @classmethod
     def touch_contact(cls, parties, date=None):

@@ -298,3 +298,44 @@ def street_key(street):
     if not words:
         return None
     return ' '.join(([number] if number else []) + words)
+
+
+_PHONE_TEXT = re.compile(r'^\+?[\d\s.()/-]+$')
+
+
+def search_keys(text):
+    """Return the look-up keys of what an agent types in a search box, as a
+    dict of email (normalised), phone (E.164) and name_key, each None when
+    the text is not one; the wildcards of a like operand are ignored.
+
+    >>> keys = search_keys('%06 12 34 56 78%')
+    >>> keys['phone'], keys['email']
+    ('+33612345678', None)
+    >>> search_keys(' Jeanne.Martin@Example.org ')['email']
+    'jeanne.martin@example.org'
+    >>> search_keys('REGNIER alexandre')['name_key']
+    'alexandre regnier'
+    >>> search_keys('GRU-2026-000001')['phone'] is None
+    True
+    """
+    text = (text or '').strip().strip('%').strip()
+    phone = None
+    if _PHONE_TEXT.match(text) and sum(c.isdigit() for c in text) >= 9:
+        phone = normalize_phone(text)
+    email = normalize_email(text) if '@' in text else None
+    key = None
+    if not phone and not email and re.search(r'[^\W\d_]', text):
+        key = name_key(text)
+    return {'email': email, 'phone': phone, 'name_key': key}
+
+
+def phone_like(phone):
+    """Return a like pattern matching the phone number (E.164) however its
+    digits are spaced, national or international
+
+    >>> phone_like('+33612345678')
+    '%6%1%2%3%4%5%6%7%8'
+    """
+    number = phonenumbers.parse(phone, None)
+    national = str(number.national_number)
+    return '%' + '%'.join(national)

@@ -3,6 +3,7 @@
 """Volumes of requests over a period, grouped by the dimensions a graph
 shows, and the usager timeline (SQL views)."""
 import datetime as dt
+import json
 
 from sql import Cast, Column, Null
 from sql.aggregate import Count, Min, Sum
@@ -15,6 +16,7 @@ from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.modelsql import convert_from
 from trytond.pool import Pool
 from trytond.pyson import Eval, If, In
+from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
 from gru_base.model import ExportAccessMixin
@@ -24,6 +26,46 @@ from .inbox import STATES
 
 # what a volume can be grouped by (gru_volume_dimensions of the context)
 DIMENSIONS = ['month', 'channel', 'antenna', 'scheme', 'state']
+
+# The colour of each channel, the same in every graph and list of the
+# volumes (RequestVolume.parse_view puts them in the graphs, the lists ask
+# RequestVolume.channel_colors; the channel modules add no colour of their
+# own). Distinct hues that stay apart for
+# the common colour-vision deficiencies; the grey is for "other" and for a
+# channel missing from the table.
+CHANNEL_COLORS = {
+    'email': '#1F77B4',
+    'letter': '#8C564B',
+    'phone': '#2CA02C',
+    'counter': '#FF7F0E',
+    'web': '#9467BD',
+    'other': '#7F7F7F',
+    }
+DEFAULT_CHANNEL_COLOR = '#7F7F7F'
+# the width (px) of a column of the count of a channel in the lists
+COUNT_WIDTH = 90
+
+
+def channel_color(channel):
+    "Return the colour (#RRGGBB) of the channel key"
+    return CHANNEL_COLORS.get(channel, DEFAULT_CHANNEL_COLOR)
+
+
+def month_label(month):
+    """Return the label of a month 'YYYY-MM' in the language of the
+    transaction: "janv. 2026" in French, "Jan 2026" in English"""
+    if not month:
+        return month
+    try:
+        year, number = month.split('-')
+        number = int(number)
+    except ValueError:
+        return month
+    if not 1 <= number <= 12:
+        return month
+    return gettext('gru_inbox.msg_volume_month_label',
+        month=gettext('gru_inbox.msg_volume_month_%02d' % number),
+        year=year)
 
 
 class _SQLiteMonth(Function):
@@ -96,11 +138,19 @@ class RequestVolume(ModelSQL, ModelView):
     # (and its column in the list and the graph by month)
     count_web = fields.Integer("Web Form")
     count_other = fields.Integer("Other")
+    # the labels the graphs show on their axis: a month by its name, an
+    # empty scheme or antenna by a word instead of an unlabelled bar
+    month_name = fields.Function(fields.Char("Month"), 'get_labels')
+    antenna_name = fields.Function(fields.Char("Antenna"), 'get_labels')
+    scheme_name = fields.Function(fields.Char("Scheme"), 'get_labels')
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order = [('month', 'DESC'), ('count', 'DESC'), ('id', 'ASC')]
+        cls.__rpc__.update({
+                'channel_colors': RPC(),
+                })
 
     @classmethod
     def view_attributes(cls):
@@ -110,10 +160,67 @@ class RequestVolume(ModelSQL, ModelView):
         for name in DIMENSIONS:
             attributes.append(('/tree/field[@name="%s"]' % name,
                     'tree_invisible', ~In(name, dimensions)))
+        attributes.append(('/tree/field[@name="month_name"]',
+                'tree_invisible', ~In('month', dimensions)))
         for name, _ in cls.channel_counts():
             attributes.append(('/tree/field[@name="%s"]' % name,
                     'tree_invisible', In('channel', dimensions)))
         return attributes
+
+    @classmethod
+    def get_labels(cls, volumes, names):
+        result = {n: {} for n in names}
+        no_antenna = gettext('gru_inbox.msg_volume_no_antenna')
+        no_scheme = gettext('gru_inbox.msg_volume_no_scheme')
+        for volume in volumes:
+            if 'month_name' in result:
+                result['month_name'][volume.id] = month_label(volume.month)
+            if 'antenna_name' in result:
+                result['antenna_name'][volume.id] = (
+                    volume.antenna.rec_name if volume.antenna
+                    else no_antenna)
+            if 'scheme_name' in result:
+                result['scheme_name'][volume.id] = (
+                    volume.scheme.rec_name if volume.scheme else no_scheme)
+        return result
+
+    @staticmethod
+    def order_month_name(tables):
+        table, _ = tables[None]
+        return [table.month]
+
+    @classmethod
+    def parse_view(cls, tree, type, *args, **kwargs):
+        """Give each channel its colour (CHANNEL_COLORS) in the graphs: the
+        series of its count, and the slices of a graph by channel name (the
+        color attribute of the x field holds the colour of each name as a
+        JSON object, read by config/sao/custom.js)"""
+        if type == 'graph':
+            counts = dict(cls.channel_counts())
+            for field in tree.xpath('//y/field'):
+                channel = counts.get(field.get('name'))
+                if channel and not field.get('color'):
+                    field.set('color', channel_color(channel))
+            for field in tree.xpath('//x/field[@name="channel_name"]'):
+                field.set('color', json.dumps({name: channel_color(key)
+                            for key, name in cls.get_channels()},
+                        ensure_ascii=False, sort_keys=True))
+        elif type == 'tree':
+            for field in tree.xpath('//field'):
+                # narrower than sao's default for numbers: the counts of
+                # the six channels fit beside the antenna and the total at
+                # 1,400 px with the menu open
+                if field.get('name', '').startswith('count_') and not (
+                        field.get('width')):
+                    field.set('width', str(COUNT_WIDTH))
+        return super().parse_view(tree, type, *args, **kwargs)
+
+    @classmethod
+    def channel_colors(cls):
+        """Return the colour of each count by channel: {field name: colour},
+        for the headers of the lists (config/sao/custom.js)"""
+        return {name: channel_color(channel)
+            for name, channel in cls.channel_counts()}
 
     @classmethod
     def last_twelve_months(cls):

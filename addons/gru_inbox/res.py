@@ -29,6 +29,17 @@ class User(metaclass=PoolMeta):
     def default_working_days(cls):
         return ['0', '1', '2', '3', '4']
 
+    def get_status_bar(self, name):
+        status = super().get_status_bar(name)
+        # the company module ends the header with the currency ("[EUR]"):
+        # the GRU handles no money, it is noise to the agents
+        company = getattr(self, 'company', None)
+        if company and company.currency:
+            suffix = ' [%s]' % company.currency.code
+            if status.endswith(suffix):
+                status = status[:-len(suffix)]
+        return status
+
     @classmethod
     def default_work_start(cls):
         return dt.time(8, 30)

@@ -32,6 +32,12 @@ class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'gru.inbox.rule'
 
     name = fields.Char("Name", required=True)
+    match_mode = fields.Selection([
+            ('all', "All the conditions"),
+            ('any', "At least one condition"),
+            ], "The Rule Applies When", required=True, sort=False,
+        help="All the conditions filled below must be met, or one of "
+        "them is enough; empty conditions are ignored.")
     # conditions
     channel = fields.Selection('get_channels', "Channel")
     address = fields.Char("Mailbox or Address",
@@ -76,6 +82,10 @@ class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
         help="When all matching rules apply, do not evaluate the next "
         "rules after this one.")
 
+    @staticmethod
+    def default_match_mode():
+        return 'all'
+
     @classmethod
     def validate_fields(cls, rules, field_names):
         super().validate_fields(rules, field_names)
@@ -95,78 +105,70 @@ class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
         return [(None, "")] + list(Request.channels())
 
     def match(self, request, message=None):
-        """Return (matched, reasons): reasons explain each condition met,
-        or the first one not met"""
-        reasons = []
+        """Return (matched, reasons): with match mode 'all', reasons
+        explain each condition met; with 'any', the conditions met"""
+        results = list(self._conditions(request, message))
+        met = [reason for ok, reason in results if ok]
+        if not results:
+            return True, [gettext('gru_inbox.msg_rule_reason_always')]
+        if self.match_mode == 'any':
+            return bool(met), met
+        if len(met) != len(results):
+            return False, []
+        return True, met
+
+    def _conditions(self, request, message=None):
+        "Yield (met, reason) for each condition the rule sets"
         if self.channel:
-            if request.channel != self.channel:
-                return False, []
-            reasons.append(gettext('gru_inbox.msg_rule_reason_channel',
-                    value=self.channel))
+            yield (request.channel == self.channel, gettext(
+                    'gru_inbox.msg_rule_reason_channel', value=self.channel))
         if self.address:
             origin = (request.origin_address or '').lower()
-            if self.address.lower() not in origin:
-                return False, []
-            reasons.append(gettext('gru_inbox.msg_rule_reason_address',
-                    value=self.address))
+            yield (self.address.lower() in origin, gettext(
+                    'gru_inbox.msg_rule_reason_address', value=self.address))
         if self.sender:
             senders = ' '.join(filter(None, [
                         request.contact_email, request.contact_phone,
                         message.from_address if message else None,
                         request.party.email if request.party else None,
                         ])).lower()
-            if self.sender.lower() not in senders:
-                return False, []
-            reasons.append(gettext('gru_inbox.msg_rule_reason_sender',
-                    value=self.sender))
+            yield (self.sender.lower() in senders, gettext(
+                    'gru_inbox.msg_rule_reason_sender', value=self.sender))
         if self.subject_keywords:
             subject = _normalise(request.subject)
             found = [k for k in _keywords(self.subject_keywords)
                 if re.search(r'\b%s' % re.escape(k), subject)]
-            if not found:
-                return False, []
-            reasons.append(gettext('gru_inbox.msg_rule_reason_subject',
-                    value=found[0]))
+            yield (bool(found), gettext('gru_inbox.msg_rule_reason_subject',
+                    value=found[0] if found else ''))
         if self.body_keywords:
             body = _normalise(' '.join(filter(None, [
                             message.body if message else None,
                             request.subject])))
             found = [k for k in _keywords(self.body_keywords)
                 if re.search(r'\b%s' % re.escape(k), body)]
-            if not found:
-                return False, []
-            reasons.append(gettext('gru_inbox.msg_rule_reason_body',
-                    value=found[0]))
+            yield (bool(found), gettext('gru_inbox.msg_rule_reason_body',
+                    value=found[0] if found else ''))
         if self.postal_code_prefixes:
             code = request.contact_postal_code or (
                 getattr(request.party, 'postal_code', None)
                 if request.party else None) or ''
             prefixes = [p.strip() for p in
                 self.postal_code_prefixes.split(',') if p.strip()]
-            if not any(code.startswith(p) for p in prefixes):
-                return False, []
-            reasons.append(gettext('gru_inbox.msg_rule_reason_postal_code',
-                    value=code))
+            yield (any(code.startswith(p) for p in prefixes), gettext(
+                    'gru_inbox.msg_rule_reason_postal_code', value=code))
         if self.antenna:
-            if request.antenna != self.antenna:
-                return False, []
-            reasons.append(gettext('gru_inbox.msg_rule_reason_antenna',
+            yield (request.antenna == self.antenna, gettext(
+                    'gru_inbox.msg_rule_reason_antenna',
                     value=self.antenna.name))
         if self.scheme:
-            if request.scheme != self.scheme:
-                return False, []
-            reasons.append(gettext('gru_inbox.msg_rule_reason_scheme',
+            yield (request.scheme == self.scheme, gettext(
+                    'gru_inbox.msg_rule_reason_scheme',
                     value=self.scheme.name))
         if self.usager_known:
             known = bool(request.party)
-            if known != (self.usager_known == 'known'):
-                return False, []
-            reasons.append(gettext(
+            yield (known == (self.usager_known == 'known'), gettext(
                     'gru_inbox.msg_rule_reason_usager_known'
                     if known else 'gru_inbox.msg_rule_reason_usager_unknown'))
-        if not reasons:
-            reasons.append(gettext('gru_inbox.msg_rule_reason_always'))
-        return True, reasons
 
     def act(self, request):
         "Apply the actions to request and return their descriptions"
@@ -188,7 +190,7 @@ class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
         if self.set_priority:
             request.priority = self.set_priority
             done.append(gettext('gru_inbox.msg_rule_action_priority',
-                    value=dict(PRIORITIES)[self.set_priority]))
+                    value=self._selection_label('set_priority')))
         if self.set_motive:
             request.motive = self.set_motive
             done.append(gettext('gru_inbox.msg_rule_action_motive',
@@ -201,7 +203,7 @@ class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
         if self.assignment_strategy:
             request.assignment_strategy = self.assignment_strategy
             done.append(gettext('gru_inbox.msg_rule_action_strategy',
-                    value=dict(STRATEGIES)[self.assignment_strategy]))
+                    value=self._selection_label('assignment_strategy')))
         if self.acknowledgement:
             request.acknowledgement_template = self.acknowledgement
             done.append(gettext('gru_inbox.msg_rule_action_acknowledgement',
@@ -209,6 +211,12 @@ class Rule(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
         if self.spam:
             done.append(gettext('gru_inbox.msg_rule_action_spam'))
         return done
+
+    def _selection_label(self, name):
+        "Return the label of the selection field name in the user's language"
+        field = self.__class__.fields_get([name])[name]
+        value = getattr(self, name)
+        return dict(field['selection']).get(value, value)
 
     @classmethod
     def evaluate(cls, request, message=None, rules=None, config=None):

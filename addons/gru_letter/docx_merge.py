@@ -45,21 +45,72 @@ def text_of(data):
 
 def default_template():
     "Return a plain reply letter .docx with the usual ${variables}"
+    return letter_template()
+
+
+def letter_template(organisation=None, footer=None, closing=None):
+    """Return a reply letter .docx laid out as a French administrative
+    letter: the sender block (organisation and the antenna's letterhead)
+    on the left, the recipient's address block on the right, the place
+    and date ("Amiens, le 6 décembre 2026"), the references, the object,
+    the salutation, the body, the closing and the signature"""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
     document = docx.Document()
-    header = document.sections[0].header.paragraphs[0]
-    header.text = "${antenna_letterhead}"
-    for text in ["${usager_name}", "${usager_address}"]:
-        paragraph = document.add_paragraph(text)
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    document.add_paragraph("${antenna_city}, ${date}").alignment = \
-        WD_ALIGN_PARAGRAPH.RIGHT
-    document.add_paragraph("N/Réf. : ${letter_number} — ${reference}")
-    document.add_paragraph("Objet : ${subject}")
-    document.add_paragraph("${salutation},")
-    document.add_paragraph("${body}")
-    document.add_paragraph("${agent}\n${antenna}")
+    section = document.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21)
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin, section.bottom_margin = Cm(1.8), Cm(1.8)
+    style = document.styles['Normal']
+    style.font.name = 'Liberation Sans'
+    style.font.size = Pt(10.5)
+    style.paragraph_format.space_after = Pt(0)
+    recipient = Cm(9.5)
+
+    def add(text='', bold=False, indent=None, align=None, before=0,
+            after=0, size=None):
+        paragraph = document.add_paragraph()
+        lines = text.split('\n')
+        for i, line in enumerate(lines):
+            run = paragraph.add_run(line)
+            run.bold = bold
+            if size:
+                run.font.size = Pt(size)
+            if i < len(lines) - 1:
+                run.add_break()
+        if indent is not None:
+            paragraph.paragraph_format.left_indent = indent
+        if align is not None:
+            paragraph.alignment = align
+        paragraph.paragraph_format.space_before = Pt(before)
+        paragraph.paragraph_format.space_after = Pt(after)
+        return paragraph
+    # the sender block
+    if organisation:
+        add(organisation, bold=True, size=13)
+    add("${antenna_letterhead}", after=18)
+    # the recipient's block, where the window of the envelope is
+    add("${usager_name}", bold=True, indent=recipient)
+    add("${usager_address}", indent=recipient, after=24)
+    add("${antenna_city}, le ${letter_date}", indent=recipient, after=18)
+    add("N/Réf. : ${letter_number} — demande ${reference}")
+    add("V/Réf. : ${dossier_reference}", after=12)
+    add("Objet : ${subject}", bold=True, after=18)
+    add("${salutation},", after=10)
+    # left aligned: the lines of the body end with manual breaks, which a
+    # justified paragraph stretches
+    add("${body}", after=10)
+    if closing:
+        add(closing, after=10)
+    add("${agent}", indent=recipient, before=24)
+    add("${antenna}", indent=recipient)
+    if footer:
+        paragraph = section.footer.paragraphs[0]
+        paragraph.text = footer
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for run in paragraph.runs:
+            run.font.size = Pt(8)
     output = io.BytesIO()
     document.save(output)
     return output.getvalue()
@@ -75,10 +126,12 @@ def soffice():
 
 
 def to_pdf(data, timeout=120):
-    "Return the PDF of the .docx data converted by LibreOffice or None"
+    """Return the PDF of the .docx data converted by LibreOffice; raise
+    FileNotFoundError when LibreOffice is missing, subprocess errors when
+    it fails or takes longer than timeout"""
     binary = soffice()
     if not binary:
-        return None
+        raise FileNotFoundError("LibreOffice (soffice) is not installed")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, 'letter.docx')
         with open(path, 'wb') as file:
@@ -89,3 +142,15 @@ def to_pdf(data, timeout=120):
             check=True, capture_output=True, timeout=timeout)
         with open(os.path.join(folder, 'letter.pdf'), 'rb') as file:
             return file.read()
+
+
+def failure_reason(exception):
+    "Return a short text saying why the conversion by LibreOffice failed"
+    if isinstance(exception, subprocess.TimeoutExpired):
+        return "LibreOffice took longer than %ss" % exception.timeout
+    if isinstance(exception, subprocess.CalledProcessError):
+        output = (exception.stderr or exception.stdout or b'').decode(
+            'utf-8', 'replace').strip()
+        return (output.splitlines() or ["exit code %s"
+                % exception.returncode])[-1][:200]
+    return str(exception)[:200]

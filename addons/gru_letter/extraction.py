@@ -809,3 +809,55 @@ def extract(text, lines, territory, schemes):
     result['reference'], result['scheme'] = choose_scheme(
         text, extract_references(text, schemes), schemes)
     return result
+
+
+_NUMBERED_STREET = re.compile(
+    r"^\s*(?P<number>[0-9]{1,4}(?:\s?(?:bis|ter|quater|[A-Da-d])\b)?)"
+    r"\s*,?\s+(?P<street>\S.*?)\s*$", re.I)
+_STREET_NUMBERED = re.compile(
+    r"^\s*(?P<street>\S.*?)\s*,?\s+(?P<number>[0-9]{1,4}"
+    r"(?:\s?(?:bis|ter|quater)\b)?)\s*$", re.I)
+
+
+def address_parts(address, name=None, postal_code=None):
+    """Return the structured street of the sender block address (the text
+    read: name, street lines, postal code and commune) as a dict of
+    party.address fields: 'building_number' and 'street_name' of the
+    numbered street line ("106 rue de la République" or "rue de la
+    République, 106"), 'building_name' of the other lines (residence,
+    building, lieu-dit)"""
+    lines = [l.strip(' ,;') for l in (address or '').splitlines()]
+    lines = [l for l in lines if l]
+    name_key = strip(name or '').lower()
+    rest = []
+    for index, line in enumerate(lines):
+        if index == 0 and name_key and strip(line).lower().endswith(
+                name_key):
+            continue
+        if _postal_matches(line) or (postal_code and postal_code in line):
+            continue
+        rest.append(line)
+    parts = {'building_number': None, 'street_name': None,
+        'building_name': None}
+    main = None
+    for line in rest:
+        match = (_NUMBERED_STREET.match(line)
+            or (_STREET.search(line) and _STREET_NUMBERED.match(line)))
+        if match and (_STREET.search(match.group('street'))
+                or main is None):
+            main = line
+            parts['building_number'] = re.sub(
+                r'\s+', ' ', match.group('number'))
+            parts['street_name'] = match.group('street')
+            if _STREET.search(match.group('street')):
+                break
+    if main is None:
+        for line in rest:
+            if _STREET.search(line):
+                main = line
+                parts['street_name'] = line
+                break
+    others = [l for l in rest if l != main]
+    if others:
+        parts['building_name'] = ', '.join(others)
+    return parts

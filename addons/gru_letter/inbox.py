@@ -3,6 +3,7 @@
 "The letter channel of the requests: its registration and its replies."
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
 
 
 class Request(metaclass=PoolMeta):
@@ -16,13 +17,18 @@ class Request(metaclass=PoolMeta):
         cls._reply_channels.add('letter')
 
     def _send_letter(self, message):
-        "An answer on the letter channel is written as a reply letter"
+        """An answer on the letter channel is written as a reply letter,
+        from the letter template chosen in the reply (the context's
+        gru_letter_template) or else the default one"""
         pool = Pool()
         Outgoing = pool.get('gru.letter.outgoing')
+        Template = pool.get('gru.scheme.template')
         if message.direction == 'out' and not Outgoing.search(
                 [('message', '=', message.id)]):
-            Outgoing.generate([self], body=message.body or '',
-                message=message)
+            template_id = Transaction().context.get('gru_letter_template')
+            template = Template(template_id) if template_id else None
+            Outgoing.generate([self], template=template,
+                body=message.body or '', message=message)
 
 
 class RequestVolume(metaclass=PoolMeta):

@@ -9,14 +9,15 @@ from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSingleton, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval, Id
+from trytond.pyson import Bool, Eval, Id, If
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateView, Wizard
 
 from gru_base.model import ExportAccessMixin, check_targets
+from gru_contact.tools import normalize_email, parse_phone
 
-from . import extraction, separator, tesseract
-from .exceptions import LetterError, ScanError
+from . import docx_merge, extraction, separator, tesseract
+from .exceptions import LetterError, ScanError, UsagerCreationWarning
 
 STATES = [
     ('registered', "Registered"),
@@ -241,6 +242,42 @@ class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         "leave empty to create a new request.")
     antenna = fields.Function(fields.Many2One('gru.antenna', "Antenna"),
         'get_antenna')
+    reply_template = fields.Many2One('gru.scheme.template',
+        "Reply Template", ondelete='SET NULL',
+        domain=[
+            ('kind', '=', 'letter'),
+            If(Bool(Eval('scheme')),
+                ['OR',
+                    ('scheme', '=', Eval('scheme', -1)),
+                    ('scheme', '=', None),
+                    ],
+                []),
+            ],
+        states={
+            'invisible': Eval('state') != 'validated',
+            },
+        help="The letter template of the reply: those of the scheme of "
+        "the letter and those of every scheme.")
+    reply_pdf = fields.Boolean("PDF",
+        states={
+            'invisible': Eval('state') != 'validated',
+            'readonly': ~Eval('pdf_available', False),
+            },
+        help="Also write the reply as PDF (by LibreOffice on the server).")
+    pdf_available = fields.Function(fields.Boolean("PDF Available"),
+        'get_pdf_available')
+    pdf_unavailable = fields.Function(fields.Char("PDF",
+            states={
+                'invisible': (Eval('state') != 'validated')
+                | Eval('pdf_available', False),
+                }),
+        'get_pdf_unavailable')
+    outgoing_letters = fields.Function(fields.Many2Many(
+            'gru.letter.outgoing', None, None, "Reply Letters",
+            states={
+                'invisible': Eval('state') != 'validated',
+                }),
+        'get_outgoing_letters')
     validated_by = fields.Many2One('res.user', "Validated By", readonly=True)
     validated_at = fields.DateTime("Validated At", readonly=True)
     company = fields.Many2One('company.company', "Company", required=True,
@@ -283,6 +320,19 @@ class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
                     'icon': 'tryton-search',
                     'depends': ['state'],
                     },
+                'create_usager': {
+                    'invisible': ((Eval('state') != 'to_validate')
+                        | Bool(Eval('party'))),
+                    'icon': 'tryton-add',
+                    'depends': ['state', 'party'],
+                    },
+                'write_reply': {
+                    'invisible': ((Eval('state') != 'validated')
+                        | ~Eval('request')),
+                    'readonly': ~Eval('reply_template'),
+                    'icon': 'tryton-print',
+                    'depends': ['state', 'request', 'reply_template'],
+                    },
                 'read_again': {
                     'invisible': Eval('state') != 'to_validate',
                     'icon': 'tryton-refresh',
@@ -319,6 +369,33 @@ class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
         Configuration = pool.get('gru.letter.configuration')
         site = Configuration(1).default_site
         return site.id if site else None
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('//separator[@id="reply"]', 'states', {
+                    'invisible': Eval('state') != 'validated',
+                    }),
+            ('//group[@id="usager_buttons"]', 'states', {
+                    'invisible': Eval('state') != 'to_validate',
+                    }),
+            ]
+
+    @classmethod
+    def default_reply_pdf(cls):
+        return bool(docx_merge.soffice())
+
+    def get_pdf_available(self, name):
+        return bool(docx_merge.soffice())
+
+    def get_pdf_unavailable(self, name):
+        if not docx_merge.soffice():
+            return gettext('gru_letter.msg_pdf_unavailable_short')
+
+    def get_outgoing_letters(self, name):
+        if self.request:
+            return [l.id for l in self.request.outgoing_letters]
+        return []
 
     def get_scan(self, name):
         if not self.document:
@@ -581,6 +658,94 @@ class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
             letter.party = None
             letter.match_usager()
         cls.save(letters)
+
+    @classmethod
+    @ModelView.button
+    def create_usager(cls, letters):
+        """Create the usager of each letter from what was read: name,
+        address (number, street, postal code, commune), email, phone and
+        dossier number; no dialog: the agent checks the usager after"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Warning = pool.get('res.user.warning')
+        letters = [l for l in letters if not l.party]
+        for letter in letters:
+            if not letter.sender_name:
+                raise LetterError(gettext(
+                        'gru_letter.msg_create_usager_no_name',
+                        letter=letter.rec_name))
+            if (letter.match_score or 0) >= 50:
+                key = Warning.format('gru_letter.create_usager', [letter])
+                if Warning.check(key):
+                    raise UsagerCreationWarning(key, gettext(
+                            'gru_letter.msg_create_usager_similar',
+                            letter=letter.rec_name,
+                            score=letter.match_score))
+        parties = Party.create([l._party_values() for l in letters])
+        for letter, party in zip(letters, parties):
+            letter.party = party
+            letter.match_reasons = '\n'.join(filter(None, [
+                        gettext('gru_letter.msg_usager_created_from_letter',
+                            party=party.rec_name),
+                        letter.match_reasons]))
+        cls.save(letters)
+
+    def _party_values(self):
+        "Return the values of the usager created from the letter"
+        pool = Pool()
+        Country = pool.get('country.country')
+        address = extraction.address_parts(
+            self.sender_address, self.sender_name, self.postal_code)
+        address.update({
+                'postal_code': self.postal_code,
+                'city': self.commune.name if self.commune else None,
+                })
+        if not any(address.values()):
+            address = None
+        elif self.postal_code:
+            # the territory is French: the French address format applies
+            countries = Country.search([('code', '=', 'FR')], limit=1)
+            if countries:
+                address['country'] = countries[0].id
+        mechanisms = []
+        if self.email and normalize_email(self.email):
+            mechanisms.append({'type': 'email', 'value': self.email.strip()})
+        if self.phone and parse_phone(self.phone):
+            digits = re.sub(r'[^0-9]', '', self.phone)
+            mobile = digits[-9:-8] in {'6', '7'}
+            mechanisms.append({'type': 'mobile' if mobile else 'phone',
+                    'value': self.phone.strip()})
+        identifiers = []
+        if self.reference:
+            identifiers.append({'type': 'gru_pas_file',
+                    'code': self.reference})
+        values = {
+            'name': self.sender_name,
+            'is_person': True,
+            'preferred_channel': 'letter',
+            'contact_mechanisms': [('create', mechanisms)],
+            'identifiers': [('create', identifiers)],
+            }
+        if address:
+            values['addresses'] = [('create', [address])]
+        return values
+
+    @classmethod
+    @ModelView.button
+    def write_reply(cls, letters):
+        """Write the reply letter of the request of each validated letter
+        from its reply template, as .docx and PDF when asked"""
+        pool = Pool()
+        Outgoing = pool.get('gru.letter.outgoing')
+        for letter in letters:
+            if letter.state != 'validated' or not letter.request:
+                continue
+            if not letter.reply_template:
+                raise LetterError(gettext(
+                        'gru_letter.msg_reply_no_template',
+                        letter=letter.rec_name))
+            Outgoing.generate([letter.request],
+                template=letter.reply_template, pdf=bool(letter.reply_pdf))
 
     @classmethod
     @ModelView.button

@@ -8,14 +8,14 @@ import subprocess
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from gru_base.model import ExportAccessMixin
 
 from . import docx_merge
-from .exceptions import LetterError
+from .exceptions import LetterError, PDFConverterError
 
 
 class Outgoing(ExportAccessMixin, ModelSQL, ModelView):
@@ -84,20 +84,25 @@ class Outgoing(ExportAccessMixin, ModelSQL, ModelView):
         return values
 
     @classmethod
-    def generate(cls, requests, template=None, body=None, pdf=True,
+    def generate(cls, requests, template=None, body=None, pdf=None,
             message=None):
         """Write one reply letter per request from template, a letter
         template of the schemes (the default template of the configuration
         when None): its .docx (or the default one) filled with the values
         of the request, ${body} being body or else the template's body
-        filled; its PDF when LibreOffice is there, an outgoing message (or
-        the given one) and an attachment on the request. Return the
-        outgoing letters."""
+        filled; its PDF when pdf is True (an error when LibreOffice is
+        missing or fails), or when LibreOffice is there and pdf is None; an
+        outgoing message (or the given one) and an attachment on the
+        request. Return the outgoing letters."""
         pool = Pool()
         Configuration = pool.get('gru.letter.configuration')
         Message = pool.get('gru.inbox.message')
         Attachment = pool.get('ir.attachment')
         default = Configuration(1).reply_template
+        if pdf is None:
+            pdf = bool(docx_merge.soffice())
+        elif pdf and not docx_merge.soffice():
+            raise PDFConverterError(gettext('gru_letter.msg_pdf_unavailable'))
         if template is None:
             template = default
         if template and template.document:
@@ -140,13 +145,15 @@ class Outgoing(ExportAccessMixin, ModelSQL, ModelView):
             if pdf:
                 try:
                     converted = docx_merge.to_pdf(data)
-                except (OSError, subprocess.SubprocessError):
-                    # LibreOffice missing, failing or too slow: the .docx
-                    # is the letter, the PDF can be made from it later
-                    converted = None
-                if converted:
-                    letter.pdf = converted
-                    letter.pdf_name = letter.docx_name[:-5] + '.pdf'
+                except (OSError, subprocess.SubprocessError) as exception:
+                    # the agent asked for a PDF: say why there is none
+                    raise PDFConverterError(gettext(
+                            'gru_letter.msg_pdf_failed',
+                            letter=letter.number,
+                            reason=docx_merge.failure_reason(exception))
+                        ) from exception
+                letter.pdf = converted
+                letter.pdf_name = letter.docx_name[:-5] + '.pdf'
             if message is None:
                 msg = Message(request=request, direction='out',
                     channel='letter',
@@ -238,10 +245,26 @@ class Request(metaclass=PoolMeta):
                 'antenna_letterhead': '\n'.join(
                     l for l in letterhead if l.strip()),
                 'dossier_reference': reference,
+                'letter_date': letter_date(),
                 'salutation': Message.gettext(
                     'gru_letter', 'msg_salutation', None),
                 })
         return values
+
+
+def letter_date(date=None):
+    """Return date (today) as written in a letter in the user's language:
+    "6 décembre 2026", "1er mars 2026" in French"""
+    pool = Pool()
+    Date = pool.get('ir.date')
+    Lang = pool.get('ir.lang')
+    date = date or Date.today()
+    lang = Lang.get()
+    month = lang.strftime(date, '%B')
+    if lang.code.startswith('fr'):
+        day = '1er' if date.day == 1 else str(date.day)
+        return '%s %s %s' % (day, month.lower(), date.year)
+    return '%s %s %s' % (date.day, month, date.year)
 
 
 class ReplyStart(ModelView):
@@ -249,15 +272,34 @@ class ReplyStart(ModelView):
     __string__ = "Write Reply Letters"
     __name__ = 'gru.letter.reply.start'
 
+    schemes = fields.Many2Many('gru.scheme', None, None, "Schemes",
+        readonly=True)
     template = fields.Many2One('gru.scheme.template', "Template",
-        domain=[('kind', '=', 'letter')],
-        help="A letter template of the schemes; empty: the default "
-        "template of the letter configuration.")
+        domain=[
+            ('kind', '=', 'letter'),
+            If(Bool(Eval('schemes')),
+                ['OR',
+                    ('scheme', 'in', Eval('schemes', [])),
+                    ('scheme', '=', None),
+                    ],
+                []),
+            ],
+        help="A letter template of the schemes of the requests or of "
+        "every scheme; empty: the default template of the letter "
+        "configuration.")
     body = fields.Text("Body",
         help="The text that replaces ${body} in the template's document; "
         "empty: the body of the template.")
     pdf = fields.Boolean("PDF",
-        help="Also convert to PDF (needs LibreOffice on the server).")
+        states={
+            'readonly': ~Eval('pdf_available', False),
+            },
+        help="Also convert to PDF (by LibreOffice on the server).")
+    pdf_available = fields.Boolean("PDF Available", readonly=True)
+    pdf_unavailable = fields.Char("PDF Unavailable", readonly=True,
+        states={
+            'invisible': Eval('pdf_available', False),
+            })
     mark_answered = fields.Boolean("Mark as Answered")
     count = fields.Integer("Requests", readonly=True)
 
@@ -273,8 +315,14 @@ class Reply(Wizard):
     write = StateTransition()
 
     def default_start(self, fields):
+        available = bool(docx_merge.soffice())
         return {
-            'pdf': bool(docx_merge.soffice()),
+            'schemes': sorted({r.scheme.id for r in self.records
+                    if r.scheme}),
+            'pdf': available,
+            'pdf_available': available,
+            'pdf_unavailable': None if available else gettext(
+                'gru_letter.msg_pdf_unavailable_short'),
             'mark_answered': False,
             'count': len(self.records),
             }
@@ -290,3 +338,19 @@ class Reply(Wizard):
                     if r.state in {'new', 'qualified', 'in_progress',
                         'waiting'}])
         return 'end'
+
+
+class RequestReply(metaclass=PoolMeta):
+    "The reply to a request: on the letter channel, the chosen template"
+    __name__ = 'gru.inbox.request.reply'
+
+    def transition_send(self):
+        # the letter is written by the channel (Request._send_letter) when
+        # the message is sent: it takes the template chosen here
+        template = self.start.template
+        if (self.start.channel == 'letter' and template
+                and template.kind == 'letter'):
+            with Transaction().set_context(
+                    gru_letter_template=template.id):
+                return super().transition_send()
+        return super().transition_send()

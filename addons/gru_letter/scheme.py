@@ -19,7 +19,7 @@ from gru_scheme import placeholder
 LETTER_VARIABLES = [
     'usager_address', 'usager_street', 'usager_postal_code', 'usager_city',
     'antenna_street', 'antenna_postal_code', 'antenna_city',
-    'antenna_letterhead', 'dossier_reference', 'salutation',
+    'antenna_letterhead', 'dossier_reference', 'letter_date', 'salutation',
     ]
 # ... and from the letter being written (Outgoing.generate), for the .docx
 # document only: the body is the template's body (or the reply) once filled

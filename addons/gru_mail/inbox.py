@@ -589,6 +589,16 @@ class Request(metaclass=PoolMeta):
         message.save()
         Message.send_mails([message])
 
+    def _conversation_status(self, message):
+        "The state of a mail not sent yet, or failed, in the thread"
+        status = super()._conversation_status(message)
+        if (message.channel == 'email' and message.direction == 'out'
+                and message.mail_state in {'to_send', 'failed', 'bounced'}):
+            states = message.fields_get(['mail_state'])['mail_state']
+            status = dict(states['selection']).get(
+                message.mail_state, message.mail_state)
+        return status
+
 
 class Message(metaclass=PoolMeta):
     __name__ = 'gru.inbox.message'

@@ -228,7 +228,22 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
                                             }])],
                             }])
                 values['inbox'] = inbox.id
-        return super().create(vlist)
+        mailboxes = super().create(vlist)
+        cls._update_scheme_checklist(mailboxes)
+        return mailboxes
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        cls._update_scheme_checklist(sum(args[0:None:2], []))
+
+    @classmethod
+    def _update_scheme_checklist(cls, mailboxes):
+        "Tick the \"create the mailbox\" task of the schemes served"
+        Scheme = Pool().get('gru.scheme')
+        schemes = {m.scheme for m in mailboxes if m.scheme}
+        if schemes:
+            Scheme.update_checklist(list(schemes))
 
     @classmethod
     def copy(cls, mailboxes, default=None):

@@ -4,6 +4,15 @@ from trytond.model import fields
 from trytond.pool import PoolMeta
 
 
+class ChecklistTemplate(metaclass=PoolMeta):
+    __name__ = 'gru.scheme.checklist.template'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.kind.selection.append(('mailbox', "Mailbox Created"))
+
+
 class Scheme(metaclass=PoolMeta):
     __name__ = 'gru.scheme'
 
@@ -15,3 +24,7 @@ class Scheme(metaclass=PoolMeta):
         order=[('name', 'ASC'), ('id', 'ASC')],
         help="The mailboxes, active or not, whose mail opens requests of "
         "this scheme (GRU ‣ Configuration ‣ Mailboxes).")
+
+    def _checklist_proof_mailbox(self):
+        "The task \"create the mailbox\" is done when a mailbox serves it"
+        return self.mailboxes

@@ -15,6 +15,7 @@ from trytond.transaction import Transaction
 
 from . import placeholder
 from .exceptions import TemplateValidationError
+from .sve import VARIABLES as SVE_VARIABLES
 
 # The ${variables} the answer and letter templates may use: the only list,
 # read by the check of the templates (Template.check_placeholders), their
@@ -27,7 +28,7 @@ VARIABLES = [
     'reference', 'subject', 'usager', 'usager_name', 'name', 'email',
     'received_date', 'scheme', 'scheme_code', 'antenna', 'antenna_phone',
     'antenna_email', 'agent', 'date',
-    ]
+    ] + SVE_VARIABLES
 
 
 class DocumentType(DeactivableMixin, ModelSQL, ModelView):
@@ -141,7 +142,8 @@ class Template(ModelSQL, ModelView):
     available_variables = fields.Function(fields.Text(
             "Available Variables",
             help="The ${variable} placeholders a template may use and what "
-            "each one is replaced by."),
+            "each one is replaced by: click a line to insert its variable "
+            "in the subject or the body last edited."),
         'get_available_variables')
 
     @classmethod
@@ -185,6 +187,39 @@ class Template(ModelSQL, ModelView):
     @staticmethod
     def default_kind():
         return 'email'
+
+    def get_rec_name(self, name):
+        # the pickers tell apart the templates of the same name
+        if self.scheme:
+            return '%s — %s' % (self.name, self.scheme.name)
+        return self.name
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        domain = [bool_op,
+            ('name', operator, operand, *extra),
+            ('scheme.name', operator, operand, *extra),
+            ('scheme.code', operator, operand, *extra),
+            ]
+        if (bool_op == 'OR' and isinstance(operand, str)
+                and ' — ' in operand):
+            # the rec_name typed or pasted whole
+            template, scheme = operand.split(' — ', 1)
+            if operator.endswith('like'):
+                if not template.endswith('%'):
+                    template += '%'
+                if not scheme.startswith('%'):
+                    scheme = '%' + scheme
+            domain.append([
+                    ('name', operator, template),
+                    ('scheme.name', operator, scheme),
+                    ])
+        return domain
 
     def get_variables(self, name):
         return ', '.join(self.variable_names())

@@ -3,14 +3,17 @@
 """Eligibility: scheme-specific request data and criteria evaluated on a
 user (party) with a three-valued result."""
 import datetime as dt
+import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+
+from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import (
     DictSchemaMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
 from trytond.pool import Pool
-from trytond.pyson import Eval
+from trytond.pyson import Eval, If, PYSONEncoder
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateView, Wizard
 
@@ -100,8 +103,13 @@ def convert(value, type_):
             return dt.datetime.fromisoformat(str(value).strip())
         elif type_ == 'multiselection':
             if isinstance(value, (list, tuple)):
-                return [_fold(v) for v in value]
-            return [_fold(v) for v in str(value).split(',') if v.strip()]
+                return [option_key(v) for v in value]
+            return [option_key(v) for v in str(value).split(',')
+                if v.strip()]
+        elif type_ == 'selection':
+            if isinstance(value, (list, tuple, dict)):
+                raise ConversionError(value)
+            return option_key(value)
         else:
             if isinstance(value, (list, tuple, dict)):
                 raise ConversionError(value)
@@ -135,6 +143,27 @@ def age_at(birth_date, date):
     return years
 
 
+DATA_TYPES = [
+    ('char', "Text"),
+    ('integer', "Whole Number"),
+    ('numeric', "Decimal Number"),
+    ('float', "Decimal Number (approximate)"),
+    ('boolean', "Yes or No"),
+    ('date', "Date"),
+    ('datetime', "Date and Time"),
+    ('selection', "Choice in a List"),
+    ('multiselection', "Multiple Choice"),
+    ]
+NUMBER_TYPES = {'integer', 'numeric', 'float'}
+CHOICE_TYPES = {'selection', 'multiselection'}
+
+
+def option_key(label):
+    """Return the key stored for the option label of a choice list (a key
+    is its own key: criteria may give the label or the key)"""
+    return re.sub(r'[^a-z0-9]+', '_', _fold(label)).strip('_') or '_'
+
+
 class DataField(DictSchemaMixin, ModelSQL, ModelView):
     "Scheme Request Data Field"
     __string__ = "Scheme Request Data Field"
@@ -143,6 +172,28 @@ class DataField(DictSchemaMixin, ModelSQL, ModelView):
     scheme = fields.Many2One('gru.scheme', "Scheme", required=True,
         ondelete='CASCADE')
     sequence = fields.Integer("Sequence")
+    minimum = fields.Numeric("Minimum",
+        states={
+            'invisible': ~Eval('type_').in_(list(NUMBER_TYPES)),
+            },
+        help="The smallest value accepted; empty: no limit.")
+    maximum = fields.Numeric("Maximum",
+        domain=[
+            If(Eval('minimum', None) & Eval('maximum', None),
+                ('maximum', '>=', Eval('minimum', 0)),
+                ()),
+            ],
+        states={
+            'invisible': ~Eval('type_').in_(list(NUMBER_TYPES)),
+            },
+        help="The largest value accepted; empty: no limit.")
+    options = fields.Function(fields.Text("Choices",
+            states={
+                'invisible': ~Eval('type_').in_(list(CHOICE_TYPES)),
+                'required': Eval('type_').in_(list(CHOICE_TYPES)),
+                },
+            help="One choice a line, as the agent sees it."),
+        'get_options', setter='set_options')
 
     @classmethod
     def __setup__(cls):
@@ -153,6 +204,83 @@ class DataField(DictSchemaMixin, ModelSQL, ModelView):
                 'gru_scheme.msg_data_field_name_unique'),
             ]
         cls._order.insert(0, ('sequence', 'ASC NULLS FIRST'))
+        cls.type_.selection = list(DATA_TYPES)
+        cls.type_.sort = False
+        cls.type_.string = "Kind of Data"
+        cls.string.string = "Label"
+        cls.name.string = "Key"
+        cls.name.help = ("Filled from the label; the name of the data in "
+            "the exports and the templates.")
+        cls.selection.states = {'invisible': True}
+
+    @staticmethod
+    def default_type_():
+        return 'char'
+
+    def get_options(self, name):
+        return '\n'.join(label for _, label in self._selection_lines())
+
+    def _selection_lines(self):
+        lines = []
+        for line in (self.selection or '').splitlines():
+            if not line.strip():
+                continue
+            key, _, label = line.partition(':')
+            lines.append((key.strip(), (label or key).strip()))
+        return lines
+
+    @classmethod
+    def set_options(cls, fields_, name, value):
+        for field in fields_:
+            keys = {label: key for key, label in field._selection_lines()}
+            lines = []
+            for label in (value or '').splitlines():
+                label = label.strip()
+                if label:
+                    lines.append('%s:%s' % (
+                            keys.get(label) or option_key(label), label))
+            cls.write([field], {'selection': '\n'.join(lines) or None})
+
+    def _number(self, value):
+        if value is None:
+            return None
+        if self.type_ == 'integer':
+            return int(value)
+        if self.type_ == 'float':
+            return float(value)
+        return Decimal(value)
+
+    def _domain(self):
+        "Return the PYSON domain of the limits or None"
+        if self.type_ not in NUMBER_TYPES or not self.name:
+            return None
+        clauses = []
+        if self.minimum is not None:
+            clauses.append((self.name, '>=', self._number(self.minimum)))
+        if self.maximum is not None:
+            clauses.append((self.name, '<=', self._number(self.maximum)))
+        if clauses:
+            return PYSONEncoder(sort_keys=True).encode(clauses)
+
+    @classmethod
+    def _sync_domain(cls, fields_):
+        "The domain of the dictionary follows the limits"
+        for field in fields_:
+            domain = field._domain()
+            if field.domain != domain:
+                # bypass write to keep the hook quiet
+                super().write([field], {'domain': domain})
+
+    @classmethod
+    def create(cls, vlist):
+        fields_ = super().create(vlist)
+        cls._sync_domain(fields_)
+        return fields_
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        cls._sync_domain(sum(args[0:None:2], []))
 
 
 class Criterion(sequence_ordered(), ModelSQL, ModelView):
@@ -166,18 +294,24 @@ class Criterion(sequence_ordered(), ModelSQL, ModelView):
         help="How the criterion is explained, e.g. \"Aged 18 to 30\".")
     subject = fields.Selection(SUBJECTS, "Subject", required=True,
         sort=False)
-    party_field = fields.Char("User Field",
+    party_field = fields.Selection('get_party_fields', "User Field",
         states={
             'invisible': Eval('subject') != 'party',
             'required': Eval('subject') == 'party',
             },
-        help="The name of a field of the user record, e.g. birth_date.")
+        help="A field of the user record, e.g. the birth date.")
+    data_key = fields.Selection('get_data_keys', "Request Data",
+        sort=False,
+        states={
+            'invisible': Eval('subject') != 'data',
+            'required': Eval('subject') == 'data',
+            },
+        help="One of the request data of the scheme, saved or not yet.")
     data_field = fields.Many2One('gru.scheme.data.field', "Data Field",
         ondelete='RESTRICT',
         domain=[('scheme', '=', Eval('scheme', -1))],
         states={
             'invisible': Eval('subject') != 'data',
-            'required': Eval('subject') == 'data',
             })
     operator = fields.Selection(OPERATORS, "Operator", required=True,
         sort=False)
@@ -193,10 +327,158 @@ class Criterion(sequence_ordered(), ModelSQL, ModelView):
             'invisible': Eval('operator') != 'between',
             'required': Eval('operator') == 'between',
             })
+    auto_name = fields.Function(fields.Char("Generated Name"),
+        'get_auto_name')
+
+    @classmethod
+    def __register__(cls, module):
+        pool = Pool()
+        DataField = pool.get('gru.scheme.data.field')
+        super().__register__(module)
+        cursor = Transaction().connection.cursor()
+        table = cls.__table__()
+        data_field = DataField.__table__()
+        # the key of the data fields linked before the key existed
+        cursor.execute(*table.update([table.data_key],
+                data_field.select(data_field.name,
+                    where=data_field.id == table.data_field),
+                where=(table.data_key == Null)
+                & (table.data_field != Null)))
 
     @staticmethod
     def default_operator():
         return '='
+
+    @fields.depends('party_field')
+    def get_party_fields(self):
+        """The fields of the user record a criterion may compare (and the
+        field chosen, even when this database lacks it)"""
+        Party = Pool().get('party.party')
+        types = {'char', 'integer', 'float', 'numeric', 'date', 'boolean',
+            'selection', 'many2one'}
+        fields_ = Party.fields_get()
+        choices = [(None, '')] + sorted(
+            ((n, f['string']) for n, f in fields_.items()
+                if f['type'] in types and not n.startswith('_')
+                and n not in {'id', 'create_uid', 'write_uid'}),
+            key=lambda f: f[1])
+        if self.party_field and self.party_field not in dict(choices):
+            choices.append((self.party_field, self.party_field))
+        return choices
+
+    @fields.depends('scheme', '_parent_scheme.data_fields', 'data_key',
+        'data_field')
+    def get_data_keys(self):
+        """The request data of the scheme, including those not saved yet
+        on the scheme form"""
+        keys = [(None, '')]
+        if self.scheme:
+            for field in self.scheme.data_fields or []:
+                name = getattr(field, 'name', None)
+                if name and name not in dict(keys):
+                    keys.append((name, getattr(field, 'string', None) or name))
+        if self.data_key and self.data_key not in dict(keys):
+            keys.append((self.data_key, self.data_key))
+        return keys
+
+    def _generate_name(self):
+        "Return the name that explains the criterion, e.g. Age is at least 18"
+        if not self.subject or not self.operator:
+            return None
+        if self.subject == 'data':
+            if not self.data_key:
+                return None
+            label = dict(self.get_data_keys()).get(self.data_key)
+        elif self.subject == 'party':
+            label = dict(self.get_party_fields()).get(self.party_field)
+        else:
+            label = dict(self.fields_get(['subject'])['subject'][
+                    'selection']).get(self.subject)
+        operator = dict(self.fields_get(['operator'])['operator'][
+                'selection']).get(self.operator)
+        if self.operator == 'between':
+            values = gettext('gru_scheme.msg_eligibility_between',
+                min=self.value or '…', max=self.value_max or '…')
+        elif self.operator in VALUE_OPERATORS:
+            values = self.value or '…'
+        else:
+            values = None
+        return ' '.join(filter(None, [label, operator, values]))
+
+    def get_auto_name(self, name):
+        return self._generate_name()
+
+    @fields.depends('name', 'auto_name', 'subject', 'party_field',
+        'data_key', 'operator', 'value', 'value_max', 'scheme',
+        '_parent_scheme.data_fields', 'data_field')
+    def _update_name(self):
+        "Name the criterion unless the name typed is not the generated one"
+        generated = self._generate_name()
+        if not self.name or self.name == self.auto_name:
+            self.name = generated
+        self.auto_name = generated
+
+    @fields.depends(methods=['_update_name'])
+    def on_change_subject(self):
+        self._update_name()
+
+    @fields.depends(methods=['_update_name'])
+    def on_change_party_field(self):
+        self._update_name()
+
+    @fields.depends(methods=['_update_name'])
+    def on_change_data_key(self):
+        self._update_name()
+
+    @fields.depends(methods=['_update_name'])
+    def on_change_operator(self):
+        self._update_name()
+
+    @fields.depends(methods=['_update_name'])
+    def on_change_value(self):
+        self._update_name()
+
+    @fields.depends(methods=['_update_name'])
+    def on_change_value_max(self):
+        self._update_name()
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if values.get('data_field') and not values.get('data_key'):
+            DataField = Pool().get('gru.scheme.data.field')
+            values['data_key'] = DataField(values['data_field']).name
+        return values
+
+    @classmethod
+    def create(cls, vlist):
+        criteria = super().create(vlist)
+        cls.link_data_fields(criteria)
+        return criteria
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        cls.link_data_fields(sum(args[0:None:2], []))
+
+    @classmethod
+    def link_data_fields(cls, criteria):
+        """Link the criteria to the data field of their key (the key may be
+        of a data field created later in the same save)"""
+        to_write = []
+        for criterion in cls.browse(criteria):
+            target = None
+            if criterion.subject == 'data' and criterion.data_key:
+                for field in criterion.scheme.data_fields:
+                    if field.name == criterion.data_key:
+                        target = field
+                        break
+            if target != criterion.data_field:
+                to_write.extend(([criterion], {
+                            'data_field': target.id if target else None,
+                            }))
+        if to_write:
+            cls.write(*to_write)
 
     @classmethod
     def validate_fields(cls, criteria, field_names):
@@ -223,6 +505,9 @@ class Criterion(sequence_ordered(), ModelSQL, ModelView):
                         criterion=self.name, field=self.party_field))
         if self.subject == 'party':
             # the type is known only on evaluation
+            return
+        if self.subject == 'data' and not self.data_field:
+            # checked once linked to the data field saved with the scheme
             return
         type_ = self.value_type()
         if self.operator in ORDER_OPERATORS and type_ in {
@@ -253,8 +538,9 @@ class Criterion(sequence_ordered(), ModelSQL, ModelView):
         return []
 
     def _label(self):
-        if self.subject == 'data' and self.data_field:
-            return self.data_field.string
+        if self.subject == 'data':
+            return self.data_field.string if self.data_field else (
+                self.data_key)
         if self.subject == 'party':
             return self.party_field
         return dict(self.fields_get(['subject'])['subject']['selection'])[
@@ -267,7 +553,7 @@ class Criterion(sequence_ordered(), ModelSQL, ModelView):
         data = data or {}
         label = self._label()
         if self.subject == 'data':
-            value = data.get(self.data_field.name)
+            value = data.get(self.data_key)
             if value in (None, ''):
                 return None, gettext(
                     'gru_scheme.msg_eligibility_data_missing',

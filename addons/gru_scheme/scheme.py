@@ -12,8 +12,15 @@ from trytond.pyson import Eval, If
 from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
+from . import reference as dossier_format
 from .exceptions import SchemeOpenError, SchemeReferencePatternError
 
+CHECKLIST_KINDS = [
+    ('manual', "Ticked by Hand"),
+    ('referent', "Referent and Backup Designated"),
+    ('faq', "FAQ Written"),
+    ('criteria', "Eligibility Criteria Defined"),
+    ]
 STATES = [
     ('draft', "Draft"),
     ('open', "Open"),
@@ -73,6 +80,14 @@ class ChecklistTemplate(
         ondelete='RESTRICT')
     name = fields.Char("Task", required=True)
     description = fields.Text("Description")
+    kind = fields.Selection(CHECKLIST_KINDS, "Ticked", required=True,
+        sort=False,
+        help="By hand, or from the scheme when its data proves the task "
+        "done.")
+
+    @staticmethod
+    def default_kind():
+        return 'manual'
 
     def _task_values(self):
         return {
@@ -123,10 +138,25 @@ class Scheme(Workflow, ModelSQL, ModelView):
                 ('closing_date', '>=', Eval('opening_date')),
                 ()),
             ], states=_states)
-    reference_pattern = fields.Char("Dossier Number Pattern",
+    reference_example = fields.Char("Example Dossier Number",
         states=_states,
-        help="A regular expression matching the dossier numbers of the "
-        "scheme, e.g. HDF-[0-9]{4}-[0-9]{6}.")
+        help="A dossier number of the scheme as the aid platform gives "
+        "it, e.g. AID-2026-00123: the letters are kept, a number like "
+        "2026 reads as a year, the other digits as so many digits.")
+    reference_format = fields.Function(fields.Char("Dossier Number Format"),
+        'on_change_with_reference_format')
+    reference_test = fields.Function(fields.Char("Test a Dossier Number",
+            help="Type a number to see whether the scheme recognises it."),
+        'get_reference_test', setter='set_reference_test')
+    reference_test_result = fields.Function(fields.Char("Test Result"),
+        'on_change_with_reference_test_result')
+    reference_pattern = fields.Char("Dossier Number Pattern",
+        states={
+            'readonly': (Eval('state') == 'closed')
+            | Eval('reference_example'),
+            },
+        help="Built from the example; without example, a regular "
+        "expression written by a specialist, e.g. HDF-[0-9]{4}-[0-9]{6}.")
     reference_link = fields.Char("Dossier Link", states=_states,
         help="The address of a dossier on the aid platform, with "
         "{reference} where the number goes, e.g. "
@@ -136,7 +166,7 @@ class Scheme(Workflow, ModelSQL, ModelView):
     tasks = fields.One2Many('gru.scheme.task', 'scheme', "Launch Checklist",
         states=_states)
     checklist_progress = fields.Function(fields.Char("Checklist"),
-        'get_checklist_progress')
+        'on_change_with_checklist_progress')
     criteria = fields.One2Many('gru.scheme.criterion', 'scheme',
         "Eligibility Criteria", states=_states)
     data_fields = fields.One2Many('gru.scheme.data.field', 'scheme',
@@ -214,9 +244,96 @@ class Scheme(Workflow, ModelSQL, ModelView):
             ('name', operator, value),
             ]
 
-    def get_checklist_progress(self, name):
-        done = sum(1 for t in self.tasks if t.done)
-        return '%d / %d' % (done, len(self.tasks))
+    @fields.depends('tasks')
+    def on_change_with_checklist_progress(self, name=None):
+        tasks = self.tasks or []
+        done = sum(1 for t in tasks if t.done)
+        return '%d / %d' % (done, len(tasks))
+
+    @fields.depends('reference_example', 'reference_pattern')
+    def on_change_reference_example(self):
+        if self.reference_example:
+            self.reference_pattern = dossier_format.pattern(
+                self.reference_example)
+
+    @fields.depends('reference_example')
+    def on_change_with_reference_format(self, name=None):
+        if self.reference_example:
+            return dossier_format.describe(self.reference_example)
+
+    def get_reference_test(self, name):
+        return None
+
+    @classmethod
+    def set_reference_test(cls, schemes, name, value):
+        "The test number is never stored"
+        pass
+
+    @fields.depends('reference_test', 'reference_example',
+        'reference_pattern')
+    def on_change_with_reference_test_result(self, name=None):
+        return self.test_reference(self.reference_test)
+
+    def test_reference(self, number):
+        "Return '✓ ...' or '✗ reason' for the dossier number typed"
+        number = (number or '').strip()
+        if not number:
+            return None
+        if self.reference_example:
+            matched, reason = dossier_format.check(
+                self.reference_example, number)
+        elif self.reference_pattern:
+            try:
+                matched = bool(re.fullmatch(self.reference_pattern, number))
+            except re.error:
+                matched = False
+            reason = gettext('gru_scheme.msg_reference_check_ok' if matched
+                else 'gru_scheme.msg_reference_check_pattern')
+        else:
+            return gettext('gru_scheme.msg_reference_check_no_format')
+        return '%s %s' % ('✓' if matched else '✗', reason)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        # the pattern always follows the example
+        if values.get('reference_example'):
+            values['reference_pattern'] = dossier_format.pattern(
+                values['reference_example'])
+        return values
+
+    def _checklist_proof(self, kind):
+        """Tell whether the data of the scheme proves done a task of kind,
+        None when it is ticked by hand; a module adds a kind with a
+        _checklist_proof_<kind> method"""
+        method = getattr(self, '_checklist_proof_%s' % kind, None)
+        if method is not None:
+            return bool(method())
+
+    def _checklist_proof_referent(self):
+        return self.referent and self.backup_referent
+
+    def _checklist_proof_faq(self):
+        return self.faqs
+
+    def _checklist_proof_criteria(self):
+        return self.criteria
+
+    @classmethod
+    def update_checklist(cls, schemes):
+        """Tick the tasks of the schemes being prepared that their data
+        proves done (a task once done stays done)"""
+        pool = Pool()
+        Task = pool.get('gru.scheme.task')
+        ticked = []
+        for scheme in cls.browse(schemes):
+            if scheme.state != 'draft':
+                continue
+            for task in scheme.tasks:
+                if not task.done and scheme._checklist_proof(task.kind):
+                    ticked.append(task)
+        if ticked:
+            Task.write(ticked, {'done': True})
 
     @classmethod
     def validate_fields(cls, schemes, field_names):
@@ -317,7 +434,23 @@ class Scheme(Workflow, ModelSQL, ModelView):
     def create(cls, vlist):
         schemes = super().create(vlist)
         cls._add_checklist([s for s in schemes if not s.tasks])
+        cls._link_criteria(schemes)
+        cls.update_checklist(schemes)
         return schemes
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        schemes = sum(args[0:None:2], [])
+        cls._link_criteria(schemes)
+        cls.update_checklist(schemes)
+
+    @classmethod
+    def _link_criteria(cls, schemes):
+        "Link the criteria to the request data saved with them"
+        Criterion = Pool().get('gru.scheme.criterion')
+        Criterion.link_data_fields(
+            [c for s in cls.browse(schemes) for c in s.criteria])
 
     @classmethod
     def _add_checklist(cls, schemes):
@@ -337,6 +470,7 @@ class Scheme(Workflow, ModelSQL, ModelView):
                 to_create.append(values)
         if to_create:
             Task.create(to_create)
+            cls.update_checklist(schemes)
 
     @classmethod
     def copy(cls, schemes, default=None):
@@ -354,6 +488,8 @@ class Scheme(Workflow, ModelSQL, ModelView):
 
     def missing_for_opening(self):
         "Return the list of the human labels of what prevents opening"
+        self.update_checklist([self])
+        self = self.__class__(self.id)
         missing = []
         if not self.referent:
             missing.append(gettext('gru_scheme.msg_scheme_missing_referent'))
@@ -435,7 +571,14 @@ class Task(sequence_ordered(), ModelSQL, ModelView):
     description = fields.Text("Description")
     template = fields.Many2One('gru.scheme.checklist.template', "Template",
         readonly=True, ondelete='SET NULL')
-    done = fields.Boolean("Done")
+    kind = fields.Function(fields.Selection('get_kinds', "Ticked"),
+        'on_change_with_kind')
+    done = fields.Boolean("Done",
+        states={
+            'readonly': Eval('kind', 'manual') != 'manual',
+            },
+        help="Ticked by hand, or from the data of the scheme when it "
+        "proves the task done (see \"Ticked\").")
     done_date = fields.Date("Done On",
         states={
             'invisible': ~Eval('done'),
@@ -449,6 +592,15 @@ class Task(sequence_ordered(), ModelSQL, ModelView):
     @staticmethod
     def default_done():
         return False
+
+    @classmethod
+    def get_kinds(cls):
+        Template = Pool().get('gru.scheme.checklist.template')
+        return Template.fields_get(['kind'])['kind']['selection']
+
+    @fields.depends('template', '_parent_template.kind')
+    def on_change_with_kind(self, name=None):
+        return self.template.kind if self.template else 'manual'
 
     @fields.depends('done', 'done_date')
     def on_change_done(self):

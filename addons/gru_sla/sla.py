@@ -6,7 +6,7 @@ import functools
 import logging
 
 from sql import Null
-from sql.conditionals import Coalesce
+from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -14,6 +14,7 @@ from trytond.model import (
     sequence_ordered)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
+from trytond.tools import timezone as tz
 from trytond.transaction import Transaction
 
 from gru_inbox.inbox import OPEN_STATES
@@ -156,6 +157,18 @@ class Request(metaclass=PoolMeta):
     overdue = fields.Function(fields.Boolean("Overdue",
             help="Open and past a due date."),
         'get_sla_status', searcher='search_sla_status')
+    due_date = fields.Function(fields.DateTime("Due",
+            help="The next due date: the first response until it is "
+            "given, then the resolution."),
+        'get_due')
+    due_status = fields.Function(fields.Selection([
+                (None, ""),
+                ('today', "Due Today"),
+                ('overdue', "Overdue"),
+                ], "Due Status",
+            help="Whether the open request is past its next due date or "
+            "due today."),
+        'get_due')
     escalated = fields.Boolean("Escalated", readonly=True)
     escalated_at = fields.DateTime("Escalated At", readonly=True)
     escalated_to = fields.Many2One('res.user', "Escalated To",
@@ -177,9 +190,13 @@ class Request(metaclass=PoolMeta):
         # The overdue requests stand out in every list. A PYSON written in
         # the XML of a view reaches sao unencoded and stops the list: it is
         # set here, encoded, with the field it needs loaded.
+        # The colour follows the due date shown in the list (due_date):
+        # red past it, amber on the day it falls.
         return super().view_attributes() + [
-            ('/tree', 'visual', If(Eval('overdue', False), 'danger', ''),
-                ['overdue']),
+            ('/tree', 'visual', If(Eval('due_status') == 'overdue',
+                    'danger',
+                    If(Eval('due_status') == 'today', 'warning', '')),
+                ['due_status']),
             ]
 
     @classmethod
@@ -235,6 +252,54 @@ class Request(metaclass=PoolMeta):
             for name in names:
                 result[name][request.id] = values[name]
         return result
+
+    def _next_due(self):
+        "Return the due date the request has to meet next"
+        if self.first_response_due and not self.first_response_at:
+            return self.first_response_due
+        return self.resolution_due
+
+    @classmethod
+    def get_due(cls, requests, names):
+        """Return the next due date of the requests and whether the open
+        ones are past it (by the clock of the service levels, stopped while
+        waiting) or due on the current day of their business calendar"""
+        now = cls.sla_now()
+        result = {n: {} for n in names}
+        # the time zone of the business calendar, by antenna
+        zones = {}
+
+        def local_date(value, tzinfo):
+            return value.replace(tzinfo=dt.timezone.utc).astimezone(
+                tzinfo).date()
+        for request in requests:
+            due = request._next_due()
+            status = None
+            if due and request.state in OPEN_STATES:
+                if (request.waiting_since or now) > due:
+                    status = 'overdue'
+                elif not request.waiting_since:
+                    antenna = request.antenna.id if request.antenna else None
+                    if antenna not in zones:
+                        calendar = request.get_sla_calendar()
+                        zones[antenna] = tz.get_tzinfo(
+                            calendar.timezone if calendar else 'UTC')
+                    tzinfo = zones[antenna]
+                    if local_date(due, tzinfo) == local_date(now, tzinfo):
+                        status = 'today'
+            values = {'due_date': due, 'due_status': status}
+            for name in names:
+                result[name][request.id] = values[name]
+        return result
+
+    @staticmethod
+    def order_due_date(tables):
+        table, _ = tables[None]
+        return [Case(
+                ((table.first_response_due != Null)
+                    & (table.first_response_at == Null),
+                    table.first_response_due),
+                else_=table.resolution_due)]
 
     @classmethod
     def _sla_breach_condition(cls, table, target, now):
@@ -451,4 +516,7 @@ class Request(metaclass=PoolMeta):
             request.escalated_to = manager
         Message.save(messages)
         cls.save(requests)
+        # the manager is told at once (bell and, if asked, email)
+        cls.notify([(r, r.escalated_to, 'gru_sla.msg_notification_escalated')
+                for r in requests if r.escalated_to])
         return requests

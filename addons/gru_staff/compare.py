@@ -22,21 +22,24 @@ def compare(old_plan, new_plan):
 
 
 def format_summary(comparison):
-    "Return the summary table of a comparison as text"
-    kinds = [msg('kind_%s' % k) for k in CHANGE_KINDS]
-    rows = [[msg('department')] + kinds]
-    for department, counts in sorted(comparison['summary'].items()):
-        rows.append([department or msg('not_placed')]
-            + [str(counts.get(k, 0)) for k in CHANGE_KINDS])
-    rows.append([msg('total')]
-        + [str(comparison['totals'][k]) for k in CHANGE_KINDS])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    """Return the summary of a comparison as text: the totals, then a
+    line per department with its changes by kind (the changes it has), and
+    the total line. Lines rather than a table: the result form and the
+    clients show the text in a proportional font, where padded columns do
+    not line up."""
+    def counts(values):
+        return ' · '.join(msg('summary_count', kind=msg('kind_%s' % k),
+                count=values.get(k, 0))
+            for k in CHANGE_KINDS if values.get(k, 0)) or '-'
     lines = [msg('comparison_totals', old=comparison['old_total'],
             new=comparison['new_total']), '']
-    for row in rows:
-        lines.append(' | '.join(
-                v.ljust(w) if i == 0 else v.rjust(w)
-                for i, (v, w) in enumerate(zip(row, widths))))
+    for department, values in sorted(comparison['summary'].items(),
+            key=lambda d: d[0] or ''):
+        lines.append(msg('summary_line',
+                department=department or msg('not_placed'),
+                counts=counts(values)))
+    lines.append(msg('summary_line', department=msg('total'),
+            counts=counts(comparison['totals'])))
     units = comparison['units']
     lines.append('')
     for kind in ['created', 'removed']:

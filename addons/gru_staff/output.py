@@ -93,7 +93,11 @@ def staffing_xlsx(data, labels=None):
     used_names = set()
 
     def sheet(name):
-        base = ''.join(c for c in name if c not in '[]:*?/\\')[:28]
+        base = ''.join(c for c in name if c not in '[]:*?/\\')
+        if len(base) > 28:
+            # at most 31 characters, a number added to a duplicate: cut
+            # at a word and say so rather than in the middle of a word
+            base = base[:27].rsplit(' ', 1)[0] + '…'
         name, i = base, 1
         while name.lower() in used_names:
             i += 1
@@ -405,7 +409,7 @@ def org_chart_dot(data):
         'fontname="DejaVu Sans", label=<%s>, labelloc=t, fontsize=20];'
         % escape(data.name),
         '  node [shape=plain, fontname="DejaVu Sans", fontsize=10];',
-        '  edge [arrowhead=none, color="#555555"];',
+        '  edge [arrowhead=none, color="#555555", fontname="DejaVu Sans"];',
         ]
 
     def node_label(unit_id, name, counts):

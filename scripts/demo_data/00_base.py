@@ -12,6 +12,11 @@ def load(ctx):
         Lang.write([fr], {'translatable': True})
     admin, = User.search([('login', '=', 'admin')])
     values = {'language': fr.id}
+    # sao shows the name of the user in its header: in French (the admin
+    # user comes from the XML of res: only root may rename it)
+    from trytond.transaction import Transaction
+    with Transaction().set_user(0):
+        User.write([admin], {'name': "Administrateur"})
 
     try:
         Company = pool.get('company.company')

@@ -52,6 +52,11 @@ CHECKLIST = [
     ('SROD', "Paramétrer le téléservice sur la plateforme PAS"),
     ('SROD', "Tester le parcours de dépôt de bout en bout"),
     ]
+# the tasks that the scheme's data proves done (the mailbox: 70_mail.py)
+CHECKLIST_KINDS = {
+    "Désigner l'instructeur référent et son suppléant": 'referent',
+    "Rédiger la FAQ et les éléments de langage": 'faq',
+    }
 ROLES = [
     ('INSTR', "Instructeur"),
     ('REF', "Instructeur référent"),
@@ -306,7 +311,8 @@ def load(ctx):
     roles = _by_code(Role, ROLES)
     doc_types = _by_code(DocumentType, DOCUMENT_TYPES)
     if not Template.search([]):
-        Template.create([{'sequence': i, 'actor': actors[a].id, 'name': n}
+        Template.create([{'sequence': i, 'actor': actors[a].id, 'name': n,
+                    'kind': CHECKLIST_KINDS.get(n, 'manual')}
                 for i, (a, n) in enumerate(CHECKLIST)])
         ctx.log('launch checklist template created')
 
@@ -352,6 +358,7 @@ def load(ctx):
                                 for i, (n, d, r) in enumerate(
                                     spec['steps'])])],
                     'faqs': [('create', _faqs(spec))],
+                    **SVE.get(spec['code'], {}),
                     }])
         fields = {f.name: f for f in scheme.data_fields}
         Scheme.write([scheme], {
@@ -457,20 +464,47 @@ def _faqs(spec):
     return faqs
 
 
+# the acknowledgement of receipt with the mentions of R. 112-5 of the code
+# des relations entre le public et l'administration (SVE)
+ACKNOWLEDGEMENT_BODY = (
+    "Bonjour ${name},\n\n"
+    "Nous avons bien reçu le ${received_date_text} votre demande « %s », "
+    "enregistrée sous le numéro ${reference}.\n\n"
+    "Elle est instruite par : ${service_name}\n"
+    "${service_address}\n"
+    "Courriel : ${service_email} - Téléphone : ${service_phone}\n\n"
+    "${silence_decision}\n\n"
+    "Voies et délais de recours : ${appeal}\n\n"
+    "S'il manque des pièces à votre dossier, nous vous indiquerons "
+    "lesquelles et le délai pour les transmettre.\n\n"
+    "Vous pouvez suivre votre dossier sur la plateforme des aides de la "
+    "Région.\n\nLe service Relation usagers de la Région Hauts-de-France")
+# how each scheme answers by silence and who handles it (SVE); the others:
+# rejected after two months, handled by the antenna of the request
+SVE = {
+    'RENO': {
+        'silence_delay': 3,
+        'service': 'scheme',
+        'service_name': "Direction de la transition énergétique - "
+        "service rénovation",
+        'service_street': "151 avenue du Président Hoover",
+        'service_postal_code': '59555',
+        'service_city': "Lille Cedex",
+        'service_email': 'renovation.energetique@hautsdefrance.fr',
+        'service_phone': '03 74 27 00 00',
+        },
+    'CHEN': {'silence': 'accept'},
+    }
+
+
 def _templates(spec, scheme):
     steps = {s.sequence: s for s in scheme.steps}
     first, last = steps[min(steps)], steps[max(steps)]
     return [{
             'kind': 'email', 'step': first.id,
-            'name': "Accusé de réception",
+            'name': "Accusé de réception", 'acknowledgement': True,
             'subject': "%s : votre dossier ${reference}" % spec['name'],
-            'body': "Bonjour ${name},\n\nNous avons bien reçu votre "
-            "demande « %s » enregistrée sous le numéro ${reference}. "
-            "Elle sera instruite dans les meilleurs délais.\n\nVous "
-            "pouvez suivre votre dossier sur la plateforme des aides de la "
-            "Région ; votre antenne répond à vos questions.\n\nLe "
-            "service Relation usagers de la Région "
-            "Hauts-de-France" % spec['name'],
+            'body': ACKNOWLEDGEMENT_BODY % spec['name'],
             }, {
             'kind': 'email', 'step': first.id,
             'name': "Pièces manquantes",

@@ -593,6 +593,19 @@ def _ingest(mails):
     return counts
 
 
+def _mailbox_checklist(ctx):
+    "The checklist task of the scheme mailbox is proven by the mailboxes"
+    from trytond.pool import Pool
+    Template = Pool().get('gru.scheme.checklist.template')
+    templates = Template.search([
+            ('name', '=', "Créer la boîte mail du dispositif"),
+            ('kind', '=', 'manual'),
+            ])
+    if templates:
+        Template.write(templates, {'kind': 'mailbox'})
+        ctx.log('checklist: the mailbox task ticked from the mailboxes')
+
+
 def load(ctx):
     from faker import Faker
 
@@ -604,6 +617,7 @@ def load(ctx):
 
     schemes = {s.code: s for s in Scheme.search([]) if s.code}
     generic, by_scheme = _mailboxes(ctx, schemes)
+    _mailbox_checklist(ctx)
     _acknowledgement_rules(ctx, schemes)
 
     rng = random.Random(SEED)

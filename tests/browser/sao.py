@@ -195,3 +195,11 @@ class BrowserTestCase(unittest.TestCase):
         self.assertLessEqual(scroll, client,
             '%s scrolls sideways: %d px in %d px (var/screenshots/%s.png)'
             % (name, scroll, client, name))
+        # a list scrolls in a frame of its own, which the tab does not see
+        for scroll, client in self.page.locator(
+                '#tabcontent .tab-pane.active .treeview:visible'
+                ).evaluate_all(
+                'els => els.map(e => [e.scrollWidth, e.clientWidth])'):
+            self.assertLessEqual(scroll, client,
+                '%s: a list scrolls sideways: %d px in %d px '
+                '(var/screenshots/%s.png)' % (name, scroll, client, name))

@@ -112,7 +112,7 @@ class InboxBrowserTestCase(sao.BrowserTestCase):
         text = sao.visible_text(page)
         # the tabs of the list and the columns are in French
         for label in ["Ouvertes", "En attente", "Toutes", "Référence",
-                "Reçue le", "Canal", "Affectée à", "État"]:
+                "Reçue le", "Canal", "État", "Échéance"]:
             self.assertIn(label, text)
         path = sao.screenshot(page, 'inbox_my_requests')
         self.assertGreater(os.path.getsize(path), 10000)
@@ -210,7 +210,7 @@ class InboxBrowserTestCase(sao.BrowserTestCase):
             outgoing_channels(page), ["Courriel", "Téléphone"])
 
         # close it
-        self.button("Fermer").click()
+        self.button("Clôturer la demande").click()
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll("
             "'#tabcontent .form select')).some("

@@ -50,6 +50,34 @@ class ApiHelpersTestCase(unittest.TestCase):
         self.assertEqual(api.request_language(
                 request(headers={'Accept-Language': 'de'})), 'fr')
 
+    def test_fallback_messages(self):
+        """Without a database the errors are in French by default, in
+        English when asked, with the texts of the messages"""
+        status = api.HTTPStatus
+        self.assertEqual(api.fallback_message('fr', status.NOT_FOUND),
+            "Base de données ou ressource inexistante.")
+        self.assertEqual(api.fallback_message('en', status.NOT_FOUND),
+            "No such database or resource.")
+        self.assertEqual(api.fallback_message(None, status.BAD_GATEWAY),
+            "La requête a échoué (HTTP 502).")
+        self.assertEqual(api.fallback_message('en', status.BAD_GATEWAY),
+            "The request failed (HTTP 502).")
+        # the same texts as the messages and their translation
+        folder = os.path.dirname(os.path.dirname(__file__))
+        with open(os.path.join(folder, 'message.xml')) as file:
+            messages = file.read()
+        with open(os.path.join(folder, 'locale', 'fr.po')) as file:
+            translations = file.read()
+        for language, texts in api.FALLBACK_MESSAGES.items():
+            self.assertEqual(set(texts), set(api.FALLBACK_MESSAGES['fr']))
+            for code, text in texts.items():
+                if code is None:
+                    continue
+                if language == 'en':
+                    self.assertIn(text, messages)
+                else:
+                    self.assertIn('msgstr "%s"' % text, translations)
+
 
 class GruBaseTestCase(ModuleTestCase):
     "Test GRU Base module"

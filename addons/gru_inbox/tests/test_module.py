@@ -254,6 +254,52 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
             self.assertEqual(nothing.triage_log, "No triage rule matched.")
 
     @with_transaction()
+    def test_rule_match_mode(self):
+        "A rule matches when all its conditions are met, or any of them"
+        pool = Pool()
+        Rule = pool.get('gru.inbox.rule')
+        Request = pool.get('gru.inbox.request')
+        rule_all, rule_any, empty = Rule.create([{
+                    'name': "All",
+                    'subject_keywords': 'permis',
+                    'postal_code_prefixes': '02',
+                    }, {
+                    'name': "Any", 'match_mode': 'any',
+                    'subject_keywords': 'permis',
+                    'postal_code_prefixes': '02',
+                    }, {
+                    'name': "Empty", 'match_mode': 'any',
+                    }])
+        self.assertEqual(rule_all.match_mode, 'all')
+        both = Request(subject="Aide au permis",
+            contact_postal_code='02100')
+        one = Request(subject="Aide au permis",
+            contact_postal_code='80000')
+        none = Request(subject="Bonjour", contact_postal_code='80000')
+
+        matched, reasons = rule_all.match(both)
+        self.assertTrue(matched)
+        self.assertEqual(len(reasons), 2)
+        self.assertEqual(rule_all.match(one), (False, []))
+        self.assertEqual(rule_all.match(none), (False, []))
+
+        self.assertEqual(len(rule_any.match(both)[1]), 2)
+        matched, reasons = rule_any.match(one)
+        self.assertTrue(matched)
+        self.assertEqual(len(reasons), 1)
+        self.assertIn('permis', reasons[0])
+        self.assertEqual(rule_any.match(none), (False, []))
+
+        # a rule without condition always applies, whatever its mode
+        self.assertTrue(empty.match(none)[0])
+
+        # the triage log of an evaluation names the rule fired by 'any'
+        lines, spam = Rule.evaluate(one, rules=[rule_all, rule_any])
+        self.assertEqual(len(lines), 1)
+        self.assertIn('"Any"', lines[0])
+        self.assertFalse(spam)
+
+    @with_transaction()
     def test_rule_invalid_postal_code(self):
         "A rule with a malformed postal code is rejected"
         pool = Pool()

@@ -154,6 +154,8 @@ class ReplyWizardTestCase(InboxMixin, unittest.TestCase):
                         'theme': theme.id, 'directorate': directorate.id}])
             fixture['ami'].phone = '03 22 00 00 00'
             fixture['ami'].email = 'amiens@example.org'
+            fixture['ami'].street = "15 mail Albert 1er"
+            fixture['ami'].postal_code = '80000'
             fixture['ami'].save()
             request = self.new_request(channel='web', scheme=scheme,
                 contact_name="Jeanne Martin",
@@ -176,7 +178,8 @@ class ReplyWizardTestCase(InboxMixin, unittest.TestCase):
             fixture['ami'].save()
             start = ReplyStart(request=request, template=template)
             start.on_change_template()
+            # the antenna is the service handling the request (SVE)
             self.assertEqual(Template.placeholders(start.body),
-                ['antenna_phone'])
+                ['antenna_phone', 'service_phone'])
             with self.assertRaises(ReplyUnfilledError):
                 self.reply(request, subject=start.subject, body=start.body)

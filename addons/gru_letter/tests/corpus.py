@@ -12,6 +12,8 @@ import io
 import json
 import os
 import random
+import re
+import string
 import sys
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
@@ -227,6 +229,10 @@ def ascii_(text):
 
 
 def _reference(pattern, rng):
+    """Return a dossier number of the pattern: those of SCHEMES, or any
+    made of literal characters and [0-9]{n} or [A-Z]{n} runs"""
+    if not pattern.startswith(('PC', 'TR[', 'EQ')):
+        return _reference_of(pattern, rng)
     if pattern.startswith('PC'):
         return 'PC-%d-%05d' % (rng.choice([2025, 2026]),
             rng.randrange(100, 99999))
@@ -236,8 +242,24 @@ def _reference(pattern, rng):
         rng.randrange(100, 99999))
 
 
-def letters(count=60, seed=11):
-    "Return the ground truth of count letters (no image yet)"
+def _reference_of(pattern, rng):
+    parts = []
+    for literal, chars, size in re.findall(
+            r'([^\[\\]+)|\[(0-9|A-Z)\]\{([0-9]+)\}', pattern):
+        if literal:
+            parts.append(literal)
+        else:
+            alphabet = string.digits if chars == '0-9' \
+                else string.ascii_uppercase
+            parts.append(''.join(rng.choice(alphabet)
+                    for _ in range(int(size))))
+    return ''.join(parts)
+
+
+def letters(count=60, seed=11, schemes=None):
+    """Return the ground truth of count letters (no image yet) about
+    schemes (those of SCHEMES by default)"""
+    schemes = schemes or SCHEMES
     rng = random.Random(seed)
     people = [u for u in usagers() if u['key'].startswith('U')]
     namesakes = {u['name']: u for u in usagers() if u['key'].startswith('H')}
@@ -262,8 +284,8 @@ def letters(count=60, seed=11):
             person = list(namesakes.values())[index % len(namesakes)]
         else:
             person = people[index % len(people)]
-        code, scheme_name, pattern, _, sentences = SCHEMES[
-            index % len(SCHEMES)]
+        code, scheme_name, pattern, _, sentences = schemes[
+            index % len(schemes)]
         reference = _reference(pattern, rng) if index % 5 != 2 else None
         date = dt.date(2026, 1, 5) + dt.timedelta(days=rng.randrange(300))
         # what a scanner and a hurried sender add (issue #14)
@@ -286,6 +308,7 @@ def letters(count=60, seed=11):
                 'email': person['email'] if index % 2 == 0 else None,
                 'phone': person['phone'],
                 'scheme': code,
+                'scheme_name': scheme_name,
                 'scheme_sentence': sentences[index % 2],
                 'reference': reference,
                 'date': date.isoformat(),
@@ -471,7 +494,8 @@ def render(truth, rng, printed, hand):
         'PERMIS': "le permis de conduire",
         'TRANSPORT': "mon abonnement de transport",
         'EQUIP': "l'équipement informatique",
-        'PERMISPL': "le permis poids lourd"}[truth['scheme']]
+        'PERMISPL': "le permis poids lourd"}.get(truth['scheme'],
+        "le dispositif « %s »" % truth.get('scheme_name'))
     page.text([subject])
     page.y += page.line
     if truth['reference']:
@@ -553,13 +577,15 @@ def batch_pdf(truths, images_by_file, separator, path, blank_first=False):
     return expected
 
 
-def generate(folder, count=60, seed=11):
-    """Write count letters and ground_truth.json into folder.
+def generate(folder, count=60, seed=11, schemes=None):
+    """Write count letters about schemes (those of SCHEMES by default) and
+    ground_truth.json into folder.
     Return the ground truth (a list of dicts with the file name)."""
     printed, hand = fonts()
     rng = random.Random(seed)
     os.makedirs(folder, exist_ok=True)
-    truths = letters(count, seed=seed)
+    schemes = schemes or SCHEMES
+    truths = letters(count, seed=seed, schemes=schemes)
     images = {}
     for truth in truths:
         pages = render(truth, rng, printed, hand)
@@ -569,7 +595,7 @@ def generate(folder, count=60, seed=11):
     with open(os.path.join(folder, 'ground_truth.json'), 'w') as file:
         json.dump({'letters': truths, 'usagers': usagers(),
                 'communes': COMMUNES,
-                'schemes': [s[:4] for s in SCHEMES]},
+                'schemes': [s[:4] for s in schemes]},
             file, ensure_ascii=False, indent=1)
     return truths, images
 

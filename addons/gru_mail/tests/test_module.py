@@ -262,6 +262,38 @@ class GruMailTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertIn('name="mailboxes"', view['arch'])
 
     @with_transaction()
+    def test_scheme_checklist_mailbox(self):
+        "The task \"create the mailbox\" is ticked once a mailbox serves it"
+        pool = Pool()
+        Scheme = pool.get('gru.scheme')
+        Template = pool.get('gru.scheme.checklist.template')
+        company = create_company()
+        with set_company(company):
+            theme, directorate, (lead, darru, srod) = create_lists()
+            Template.create([{
+                        'actor': darru.id, 'kind': 'mailbox',
+                        'name': "Créer la boîte mail du dispositif",
+                        }, {
+                        'actor': srod.id, 'name': "Tester le dépôt",
+                        }])
+            scheme, = Scheme.create([{
+                        'name': "Permis", 'code': 'PERMIS',
+                        'theme': theme.id, 'directorate': directorate.id,
+                        }])
+            mailbox_task, manual = scheme.tasks
+            self.assertEqual(mailbox_task.kind, 'mailbox')
+            self.assertFalse(mailbox_task.done)
+            mailbox = self.setup_mailbox(name="Permis",
+                address='permis@gru.test')
+            self.assertFalse(Scheme(scheme.id).tasks[0].done)
+            # linked later to the scheme, by a write
+            mailbox.scheme = scheme
+            mailbox.save()
+            scheme = Scheme(scheme.id)
+            self.assertEqual([t.done for t in scheme.tasks], [True, False])
+            self.assertEqual(scheme.checklist_progress, '1 / 2')
+
+    @with_transaction()
     def test_password_access(self):
         "Only the GRU administrators read the password of a mailbox"
         pool = Pool()

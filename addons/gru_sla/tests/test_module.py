@@ -6,6 +6,7 @@ from trytond.model.exceptions import DomainValidationError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder, PYSONEncoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
@@ -428,6 +429,105 @@ class GruSlaTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
                 self.assertEqual(
                     search('resolution_breached'), [late, on_time])
                 self.assertEqual(search('overdue'), [late, on_time])
+
+    @with_transaction()
+    def test_due_date_and_colour(self):
+        "The list shows the next due date and colours by it only"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        company = create_company()
+        with set_company(company):
+            self.setup_sla()
+            late = self.new_request(contact_email='a@example.org')
+            answered_first = self.new_request(contact_email='b@example.org')
+            waiting = self.new_request(contact_email='c@example.org')
+            closed = self.new_request(contact_email='d@example.org')
+            first_due = late.first_response_due
+            self.assertEqual(first_due, dt.datetime(2026, 11, 24, 10, 0))
+            resolution_due = late.resolution_due
+            self.assertGreater(resolution_due.date(), first_due.date())
+            Request.write([answered_first], {'first_response_at': first_due})
+            Request.process([waiting])
+            with at(first_due - H):
+                Request.wait([waiting])
+            Request.write([closed], {'state': 'closed'})
+            ids = [r.id for r in [late, answered_first, waiting, closed]]
+
+            def statuses():
+                return [(r.due_date, r.due_status)
+                    for r in Request.browse(ids)]
+
+            # the day before: nothing is due
+            with at(first_due - 24 * H):
+                self.assertEqual(statuses(), [
+                        (first_due, None), (resolution_due, None),
+                        (first_due, None), (first_due, None)])
+            # the morning of the first response due date
+            with at(first_due - 2 * H):
+                self.assertEqual(statuses(), [
+                        (first_due, 'today'), (resolution_due, None),
+                        (first_due, None), (first_due, None)])
+            # past the first response: only the request still without its
+            # first response is overdue; the one answered shows its
+            # resolution due date, in the future, and is not coloured
+            with at(first_due + 3 * H):
+                self.assertEqual(statuses(), [
+                        (first_due, 'overdue'), (resolution_due, None),
+                        (first_due, None), (first_due, None)])
+                late_, answered_, _, _ = Request.browse(ids)
+                self.assertTrue(late_.overdue)
+                self.assertTrue(answered_.first_response_breached is False)
+            # the day of the resolution due date
+            with at(resolution_due - H):
+                self.assertEqual(statuses()[1], (resolution_due, 'today'))
+            with at(resolution_due + H):
+                self.assertEqual(statuses()[1], (resolution_due, 'overdue'))
+                self.assertEqual(Request.search([('id', 'in', ids)],
+                        order=[('due_date', 'DESC'), ('id', 'ASC')]),
+                    Request.browse([ids[1], ids[0], ids[2], ids[3]]))
+
+    @with_transaction()
+    def test_due_today_in_calendar_time_zone(self):
+        "Due today is the day of the business calendar, not of UTC"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        company = create_company()
+        with set_company(company):
+            fixture = self.setup_sla()
+            calendar = fixture['calendar']
+            calendar.timezone = 'Europe/Paris'
+            calendar.save()
+            request = self.new_request(contact_email='a@example.org')
+            # 00:30 on 25 November in Paris
+            due = dt.datetime(2026, 11, 24, 23, 30)
+            Request.write([request], {'first_response_due': due})
+            # 23:00 on 24 November in Paris: due tomorrow
+            with at(dt.datetime(2026, 11, 24, 22, 0)):
+                self.assertIsNone(Request(request.id).due_status)
+            # 00:10 on 25 November in Paris: due today
+            with at(dt.datetime(2026, 11, 24, 23, 10)):
+                self.assertEqual(Request(request.id).due_status, 'today')
+
+    @with_transaction()
+    def test_list_colour(self):
+        "The rows of the lists are coloured by the due status"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        attributes = [a for a in Request.view_attributes()
+            if a[0] == '/tree' and a[1] == 'visual']
+        self.assertEqual(len(attributes), 1)
+        _, _, expression, depends = attributes[0]
+        self.assertEqual(depends, ['due_status'])
+        decoded = PYSONDecoder({'due_status': 'overdue'}).decode(
+            PYSONEncoder().encode(expression))
+        self.assertEqual(decoded, 'danger')
+        for status, visual in [
+                ('overdue', 'danger'), ('today', 'warning'), (None, '')]:
+            self.assertEqual(PYSONDecoder({'due_status': status}).decode(
+                    PYSONEncoder().encode(expression)), visual, status)
+        view = Request.fields_view_get(view_type='tree')
+        self.assertIn('due_date', view['fields'])
+        self.assertIn('due_status', view['fields'])
 
     @with_transaction()
     def test_escalation(self):
