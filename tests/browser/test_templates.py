@@ -6,11 +6,15 @@ import json
 import re
 import urllib.request
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 from tests.browser import sao
 from tests.support import ADMIN
 
 TAB = '#tabcontent .tab-pane.active'
 FORM = TAB + ' .form'
+# the schemes of the small demo (scripts/demo_data/40_scheme.py)
+DEMO_SCHEMES = ['PPE', 'TRAJ', 'CHEN', 'RENO']
 FRENCH_DATE = (r'(1er|[0-9]{1,2}) (janvier|février|mars|avril|mai|juin|'
     r'juillet|août|septembre|octobre|novembre|décembre) [0-9]{4}')
 
@@ -48,9 +52,18 @@ class TemplatesBrowserTestCase(sao.BrowserTestCase):
 
     def open_url(self, page, model, id_):
         "Open the form of the record through sao's URL routing"
-        page.goto(self.server.url + '#%s/model/%s/%d' % (
-                self.server.database, model, id_))
-        page.wait_for_selector(FORM, timeout=60000)
+        url = self.server.url + '#%s/model/%s/%d' % (
+            self.server.database, model, id_)
+        page.goto(url)
+        try:
+            page.wait_for_selector(FORM, timeout=30000)
+        except PlaywrightTimeoutError:
+            # sao 8.0 may drop a route given while it still loads the
+            # session (seen once on a loaded machine): keep what the page
+            # showed, then load the URL again
+            sao.screenshot(page, 'templates_route_%s_%d' % (model, id_))
+            page.reload()
+            page.wait_for_selector(FORM, timeout=60000)
         page.wait_for_timeout(1000)
 
     def test_demo_acknowledgements(self):
@@ -58,10 +71,16 @@ class TemplatesBrowserTestCase(sao.BrowserTestCase):
         acknowledgements queued by the mail gateway carry the mentions"""
         templates = self.search_read('gru.scheme.template',
             [('acknowledgement', '=', True)], ['rec_name', 'scheme'])
-        schemes = self.search_read('gru.scheme', [], ['code'])
-        # one per scheme (4 in the small demo)
-        self.assertEqual(len(templates), len(schemes))
-        self.assertGreaterEqual(len(templates), 4)
+        # one per scheme of the small demo (the other browser tests of
+        # the process, which share its server, may add schemes of their
+        # own, without acknowledgement)
+        schemes = self.search_read('gru.scheme',
+            [('code', 'in', DEMO_SCHEMES)], ['id'])
+        self.assertEqual(len(schemes), len(DEMO_SCHEMES))
+        self.assertEqual(
+            sorted(t['scheme'] for t in templates if t['scheme']
+                and t['scheme'] in {s['id'] for s in schemes}),
+            sorted(s['id'] for s in schemes))
         names = [t['rec_name'] for t in templates]
         self.assertEqual(len(set(names)), len(names), names)
         for name in names:
