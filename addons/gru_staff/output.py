@@ -3,11 +3,8 @@
 """Outputs of a staff plan: the staffing table (xlsx), the report to the
 comité technique (docx) and the org chart (SVG and PNG through Graphviz)."""
 import io
-import math
-import shutil
-import subprocess
+import textwrap
 from collections import Counter, defaultdict
-from html import escape
 
 import xlsxwriter
 from docx import Document
@@ -21,7 +18,11 @@ from trytond.report import Report
 from .analysis import (
     CHANGE_KINDS, PlanData, check_plan, compare_plans, planning_dates,
     recruitment_needs, staffing_timeline)
-from .exceptions import OrgChartError
+from .orgchart import (  # noqa: F401
+    antenna_columns, antenna_departments, antenna_groups, network_totals,
+    org_chart_dot, org_chart_layout, render_org_chart)
+from .wording import (  # noqa: F401
+    count_msg, format_number, french_elision, label_value, msg)
 
 
 class Labels:
@@ -44,8 +45,10 @@ class Labels:
             value, value or '')
 
 
-def msg(name, **kwargs):
-    return gettext('gru_staff.msg_out_%s' % name, **kwargs)
+def wrapped_lines(text, width):
+    "Return the number of lines of text wrapped in a column of width chars"
+    return sum(max(1, len(textwrap.wrap(line, max(1, int(width)))))
+        for line in str(text).split('\n'))
 
 
 POSITION_COLUMNS = ['code', 'title', 'category', 'job_family',
@@ -89,8 +92,10 @@ def staffing_xlsx(data, labels=None):
             'num_format': 'dd/mm/yyyy'})
     total = book.add_format({'bold': True, 'border': 1, 'bg_color': '#F2F2F2'})
     warn = book.add_format({'border': 1, 'font_color': '#C00000',
-            'bold': True})
+            'bold': True, 'valign': 'top'})
+    bold = book.add_format({'bold': True})
     used_names = set()
+    column_widths = {}
 
     def sheet(name):
         base = ''.join(c for c in name if c not in '[]:*?/\\')
@@ -114,13 +119,26 @@ def staffing_xlsx(data, labels=None):
         return ws
 
     def table(ws, row, headers, rows, widths=None, formats=None):
-        ws.write_row(row, 0, headers, header)
-        for j, width in enumerate(widths or []):
+        widths = widths or column_widths.get(ws.name) or []
+        column_widths[ws.name] = widths
+        for j, width in enumerate(widths):
             ws.set_column(j, j, width)
+
+        def height(values):
+            # the wrapped texts fit their cells: 15 points a line
+            lines = [wrapped_lines(v, widths[j] * 1.1 if j < len(widths)
+                    else 10) for j, v in enumerate(values)
+                if isinstance(v, str)]
+            return 15 * max(lines or [1])
+        ws.write_row(row, 0, headers, header)
+        ws.set_row(row, height(headers))
         for values in rows:
             row += 1
+            ws.set_row(row, height(values))
             for j, value in enumerate(values):
                 fmt = (formats or {}).get(j, cell)
+                if callable(fmt):
+                    fmt = fmt(value)
                 if hasattr(value, 'isoformat'):
                     ws.write_datetime(row, j, value, date)
                 elif value is None:
@@ -132,10 +150,10 @@ def staffing_xlsx(data, labels=None):
     # Summary
     ws = sheet(msg('summary'))
     ws.write(0, 0, data.name, title)
-    ws.write(1, 0, '%s: %s' % (labels.field('reference_date', 'plan'),
+    ws.write(1, 0, label_value(labels.field('reference_date', 'plan'),
             data.reference_date.strftime('%d/%m/%Y')))
     if data.approving_body:
-        ws.write(2, 0, '%s: %s' % (labels.field('approving_body', 'plan'),
+        ws.write(2, 0, label_value(labels.field('approving_body', 'plan'),
                 data.approving_body))
     rows = [
         [msg('authorised'), checks['authorised']],
@@ -144,16 +162,20 @@ def staffing_xlsx(data, labels=None):
         [msg('unplaced'), len(checks['unplaced'])],
         [msg('shared'), len(checks['shared'])],
         [msg('vacancies'), len(checks['vacancies'])],
-        [labels.field('fte'), float(checks['fte'])],
+        [labels.field('fte'), msg('fte_count',
+                count=format_number(checks['fte']))],
         ]
-    row = table(ws, 4, [msg('figure'), msg('value')], rows, [48, 14])
+    row = table(ws, 4, [msg('figure'), msg('value')], rows,
+        [48, 36, 14, 14, 10])
     row += 2
     rows = [[labels.selection('category', c), checks['by_category'][c]]
         for c in sorted(checks['by_category'])]
     rows.append([msg('total'), checks['headcount']])
     row = table(ws, row, [labels.field('category'), msg('positions')], rows,
-        formats={})
-    ws.set_row(row, None, total)
+        formats={0: lambda v: total if v == msg('total') else cell,
+            1: lambda v: cell})
+    ws.write(row, 0, rows[-1][0], total)
+    ws.write(row, 1, rows[-1][1], total)
     row += 2
     rows = [[f, n] for f, n in sorted(checks['by_job_family'].items())]
     row = table(ws, row, [labels.field('job_family'), msg('positions')],
@@ -165,18 +187,19 @@ def staffing_xlsx(data, labels=None):
     if rows:
         row = table(ws, row, [msg('authorisation'),
                 labels.field('unit'), msg('authorised'), msg('placed'),
-                msg('gap')], rows, formats={4: warn} if any(
-                a['gap'] for a in checks['authorisations']) else None)
+                msg('gap')], rows,
+            # only the gaps are in red, not the zeros
+            formats={4: lambda v: warn if v else cell})
         row += 2
     if checks['units_without_manager']:
-        ws.write(row, 0, msg('no_manager'), warn)
+        ws.write(row, 0, msg('no_manager'), bold)
         for unit_id in checks['units_without_manager']:
             row += 1
             ws.write(row, 0, data.unit_name(unit_id))
         row += 2
 
     headers = [labels.field(n) for n in POSITION_COLUMNS]
-    widths = [8, 40, 6, 36, 20, 6, 40, 12, 28, 12, 12]
+    widths = [8, 40, 11, 36, 20, 8, 40, 12, 28, 12, 12]
 
     # A sheet per department
     for section in data.sections():
@@ -235,9 +258,11 @@ def staffing_xlsx(data, labels=None):
     return content.getvalue()
 
 
-def _docx_table(document, headers, rows):
+def _docx_table(document, headers, rows, widths=None):
+    "Add a table with a bold header row, widths in cm"
     table = document.add_table(rows=1, cols=len(headers))
     table.style = 'Table Grid'
+    table.autofit = not widths
     for cell, value in zip(table.rows[0].cells, headers):
         cell.text = str(value)
         for run in cell.paragraphs[0].runs:
@@ -250,6 +275,13 @@ def _docx_table(document, headers, rows):
             elif hasattr(value, 'strftime'):
                 value = value.strftime('%d/%m/%Y')
             cell.text = str(value)
+    if widths:
+        # the grid (read by LibreOffice) and the cells (read by Word)
+        for column, width in zip(table.columns, widths):
+            column.width = Cm(width)
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths):
+                cell.width = Cm(width)
     return table
 
 
@@ -272,7 +304,7 @@ def committee_docx(data, previous=None, labels=None):
     document.add_heading(data.name, 0)
     if data.approving_body:
         document.add_paragraph(data.approving_body)
-    document.add_paragraph('%s: %s' % (
+    document.add_paragraph(label_value(
             labels.field('reference_date', 'plan'),
             data.reference_date.strftime('%d/%m/%Y')))
 
@@ -284,7 +316,7 @@ def committee_docx(data, previous=None, labels=None):
             [msg('shared'), len(checks['shared'])],
             [msg('vacancies'), len(checks['vacancies'])],
             ] + [[labels.selection('category', c), checks['by_category'][c]]
-            for c in sorted(checks['by_category'])])
+            for c in sorted(checks['by_category'])], [10, 4])
     if checks['authorisation_gaps'] or checks['unplaced']:
         document.add_heading(msg('checks'), 2)
         for line in checks['authorisation_gaps']:
@@ -301,45 +333,64 @@ def committee_docx(data, previous=None, labels=None):
 
     headers = [labels.field(n) for n in
         ['title', 'category', 'job_family', 'unit', 'status']]
+    departments = antenna_departments(data)
     for section_id in data.sections():
         positions = data.section_positions(section_id)
         document.add_heading(data.unit_name(section_id), 1)
         by_unit = defaultdict(list)
         for position in positions:
             by_unit[position['unit']].append(position)
-        for unit_id, depth in [(section_id, 0)] + list(
-                data.walk(section_id)):
+        for unit_id, depth in [(section_id, 0)] + ordered_walk(
+                data, section_id, departments):
             if data.department(unit_id) != section_id:
                 continue
             unit_positions = by_unit.get(unit_id)
+            if data.units[unit_id]['kind'] == 'network':
+                # the totals of the antennas as the report prints them
+                totals = network_totals(data, unit_id)
+                document.add_heading('%s (%s)' % (data.unit_name(unit_id),
+                        sum(t[0] for t in totals)), min(2 + depth, 4))
+                _docx_table(document, [msg('count'), labels.field('title'),
+                        labels.field('category'), msg('placed')], [
+                        [count, title, category, placed]
+                        for count, title, category, placed in totals],
+                    [2.5, 12, 3, 4])
             if not unit_positions:
                 continue
-            counts = Counter((p['title'], p['category'])
-                for p in unit_positions)
+
+            # a row per job and units shared with: a shared post is not
+            # counted with the unshared posts of the same job
+            def job(p):
+                return (p['title'], p['category'],
+                    tuple(u for u, _ in p['extra']))
+            counts = Counter(job(p) for p in unit_positions)
             document.add_heading('%s (%s)' % (data.unit_name(unit_id),
                     len(unit_positions)), min(2 + depth, 4))
             rows = []
-            for (title, category), count in sorted(counts.items()):
-                sample = next(p for p in unit_positions
-                    if (p['title'], p['category']) == (title, category))
-                shared = ', '.join(data.unit_name(u)
-                    for u, _ in sample['extra'])
+            for key, count in sorted(counts.items(),
+                    key=lambda c: (c[0][0], c[0][1], len(c[0][2]))):
+                title, category, extra = key
+                same = [p for p in unit_positions if job(p) == key]
+                shared = ', '.join(data.unit_name(u) for u in extra)
+                unit_text = data.unit_name(unit_id)
+                if shared:
+                    unit_text += ', ' + msg('shared_with', units=shared)
                 rows.append(['%s × %s' % (count, title), category,
-                        sample['job_family'] or '',
-                        shared and msg('shared_with', units=shared) or '',
+                        same[0]['job_family'] or '', unit_text,
                         ', '.join(sorted({labels.selection('status',
-                                        p['status'])
-                                    for p in unit_positions
-                                    if (p['title'], p['category'])
-                                    == (title, category)}))])
-            _docx_table(document, headers, rows)
-        document.add_paragraph(msg('section_total', count=len(positions)))
+                                        p['status']) for p in same}))])
+            _docx_table(document, headers, rows, [6, 2.5, 5.5, 7.5, 3.4])
+        document.add_paragraph(count_msg('section_total', len(positions)))
 
     if previous is not None:
         comparison = compare_plans(previous, data)
         document.add_heading(msg('comparison', plan=previous.name), 1)
-        document.add_paragraph(msg('comparison_totals',
-                old=comparison['old_total'], new=comparison['new_total']))
+        _docx_table(document, [msg('figure'), msg('before'), msg('after')], [
+                [msg('positions'), comparison['old_total'],
+                    comparison['new_total']],
+                [msg('authorised'), previous.authorised_posts,
+                    data.authorised_posts]], [10, 4, 4])
+        document.add_paragraph()
         kinds = [msg('kind_%s' % k) for k in CHANGE_KINDS]
         rows = []
         for department, counts in sorted(comparison['summary'].items()):
@@ -347,7 +398,8 @@ def committee_docx(data, previous=None, labels=None):
                 + [counts.get(k, 0) for k in CHANGE_KINDS])
         rows.append([msg('total')]
             + [comparison['totals'][k] for k in CHANGE_KINDS])
-        _docx_table(document, [msg('department')] + kinds, rows)
+        _docx_table(document, [msg('department')] + kinds, rows,
+            [9.4] + [3] * len(kinds))
         for letter, (department, changes) in zip(
                 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
                 _group_changes(comparison['changes'])):
@@ -367,6 +419,25 @@ def committee_docx(data, previous=None, labels=None):
     content = io.BytesIO()
     document.save(content)
     return content.getvalue()
+
+
+def ordered_walk(data, unit_id, departments=None):
+    """Return data.walk(unit_id) with the units of a network ordered by
+    department and shared manager"""
+    result = []
+    for child in data.children(unit_id):
+        depth = 0
+        result.append((child, depth))
+        if data.units[child]['kind'] == 'network':
+            for group in antenna_groups(data, data.children(child),
+                    departments):
+                for sub in group:
+                    result.append((sub, 1))
+                    result.extend((u, d + 2) for u, d in data.walk(sub))
+        else:
+            result.extend((u, d + 1) for u, d in ordered_walk(
+                    data, child, departments))
+    return result
 
 
 def _group_changes(changes):
@@ -392,85 +463,6 @@ def describe_change(change):
     if kind in {'transformed', 'moved', 'created'} and change['shared']:
         text += ' ' + msg('change_and_shared', **values)
     return text
-
-
-def org_chart_dot(data):
-    "Return the Graphviz source of the org chart of the PlanData"
-    posts = defaultdict(Counter)
-    shared = []
-    for position in data.positions.values():
-        key = (position['title'], position['category'])
-        posts[position['unit']][key] += 1
-        for unit_id, share in position['extra']:
-            shared.append((position['unit'], unit_id, position['title']))
-    lines = [
-        'digraph staff_plan {',
-        '  graph [rankdir=TB, splines=ortho, nodesep=0.3, ranksep=0.6, '
-        'fontname="DejaVu Sans", label=<%s>, labelloc=t, fontsize=20];'
-        % escape(data.name),
-        '  node [shape=plain, fontname="DejaVu Sans", fontsize=10];',
-        '  edge [arrowhead=none, color="#555555", fontname="DejaVu Sans"];',
-        ]
-
-    def node_label(unit_id, name, counts):
-        rows = ['<tr><td bgcolor="#1F4E79"><font color="white"><b>%s'
-            '</b> (%d)</font></td></tr>' % (escape(name),
-                sum(counts.values()))]
-        for (title, category), count in sorted(counts.items()):
-            rows.append('<tr><td align="left">%d × %s (%s)</td></tr>' % (
-                    count, escape(title), escape(category)))
-        return ('<<table border="1" cellborder="0" cellspacing="0" '
-            'cellpadding="3" bgcolor="#F5F8FC">%s</table>>' % ''.join(rows))
-
-    for unit_id, _ in data.walk():
-        lines.append('  u%d [label=%s];' % (unit_id,
-                node_label(unit_id, data.unit_name(unit_id),
-                    posts.get(unit_id, Counter()))))
-        parent = data.units[unit_id]['parent']
-        if parent:
-            lines.append('  u%d -> u%d;' % (parent, unit_id))
-    # stack the children of a wide unit (the antennas) in rows
-    for unit_id in [None] + list(data.units):
-        children = data.children(unit_id)
-        if len(children) > 6:
-            width = max(4, math.ceil(math.sqrt(len(children))))
-            for first, second in zip(children, children[width:]):
-                lines.append('  u%d -> u%d [style=invis];' % (first, second))
-    if posts.get(None):
-        lines.append('  unplaced [label=%s];' % node_label(
-                None, msg('not_placed'), posts[None]).replace(
-                '#1F4E79', '#C00000'))
-    seen = Counter()
-    for main, extra, title in shared:
-        seen[(main, extra, title)] += 1
-    for (main, extra, title), count in sorted(seen.items(),
-            key=lambda s: (s[0][0] or 0, s[0][1], s[0][2])):
-        source = 'u%d' % main if main else 'unplaced'
-        lines.append('  %s -> u%d [style=dashed, color="#C55A11", '
-            'constraint=false, dir=forward, arrowhead=normal, '
-            'xlabel=<%s>, fontsize=8, fontcolor="#C55A11"];' % (
-                source, extra, escape('%s%s' % (
-                        '%d × ' % count if count > 1 else '',
-                        msg('shared_post', title=title)))))
-    lines.append('}')
-    return '\n'.join(lines)
-
-
-def render_org_chart(data, timeout=120):
-    "Return (svg, png) bytes of the org chart of the PlanData"
-    dot = shutil.which('dot')
-    if not dot:
-        raise OrgChartError(gettext('gru_staff.msg_org_chart_no_dot'))
-    source = org_chart_dot(data).encode('utf-8')
-    results = []
-    for fmt in ['svg', 'png']:
-        process = subprocess.run([dot, '-T%s' % fmt], input=source,
-            capture_output=True, timeout=timeout)
-        if process.returncode or not process.stdout:
-            raise OrgChartError(gettext('gru_staff.msg_org_chart_failed',
-                    error=process.stderr.decode('utf-8', 'replace')[:500]))
-        results.append(process.stdout)
-    return tuple(results)
 
 
 class PlanReportMixin:

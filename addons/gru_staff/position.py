@@ -82,11 +82,21 @@ class Unit(tree(separator=' / '), sequence_ordered(), ModelSQL, ModelView):
             "Manager",
             help="A managing position placed in the unit or shared with it."),
         'get_figures')
+    full_path = fields.Function(fields.Char("Full Path",
+            help="The unit with its parent units."), 'get_full_path')
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('plan', 'ASC'))
+
+    def get_rec_name(self, name):
+        # the units of a branch start with the same long parents: their own
+        # name distinguishes them in lists, the path is in full_path
+        return self.name
+
+    def get_full_path(self, name):
+        return super().get_rec_name(name)
 
     @staticmethod
     def default_kind():

@@ -6,6 +6,7 @@ import re
 import zipfile
 from collections import Counter
 from decimal import Decimal
+from html import escape
 
 from docx import Document
 
@@ -20,7 +21,10 @@ from gru_staff.analysis import PlanData, planning_dates, staffing_timeline
 from gru_staff.compare import compare, format_summary
 from gru_staff.exceptions import (
     CompareError, PlanApprovalError, PositionValidationError)
-from gru_staff.output import committee_docx, render_org_chart, staffing_xlsx
+from gru_staff.output import (
+    antenna_columns, antenna_departments, committee_docx, format_number,
+    french_elision, network_totals, org_chart_dot, org_chart_layout,
+    render_org_chart, staffing_xlsx)
 
 ANTENNAS = ['AMI', 'MDD', 'CAM', 'VAL', 'SAT', 'ABB', 'HAZ', 'CAL', 'CLE',
     'GRA', 'VDO', 'STQ', 'LAO', 'ARR', 'BMN', 'SOI', 'CHT', 'FRE', 'MTR']
@@ -87,6 +91,109 @@ def xlsx_cells(content):
                 v.replace('&amp;', '&').replace('&apos;', "'")
                 for v in values]
         return result
+
+
+def _orient(a, b, c):
+    v = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    return (v > 1e-6) - (v < -1e-6)
+
+
+def segments_cross(p1, p2, q1, q2):
+    "Return whether the segments cross properly (not touching, not collinear)"
+    o1, o2 = _orient(p1, p2, q1), _orient(p1, p2, q2)
+    o3, o4 = _orient(q1, q2, p1), _orient(q1, q2, p2)
+    return o1 * o2 < 0 and o3 * o4 < 0
+
+
+def edge_crossings(edges):
+    result = []
+    for i, (t1, h1, pts1) in enumerate(edges):
+        for t2, h2, pts2 in edges[i + 1:]:
+            if {t1, h1} & {t2, h2}:
+                continue
+            for a, b in zip(pts1, pts1[1:]):
+                if any(segments_cross(a, b, c, d)
+                        for c, d in zip(pts2, pts2[1:])):
+                    result.append(((t1, h1), (t2, h2)))
+                    break
+    return result
+
+
+def segment_in_box(a, b, box, margin=1):
+    x0, y0 = box[0] + margin, box[1] + margin
+    x1, y1 = box[2] - margin, box[3] - margin
+    # sample the segment: the edges are orthogonal polylines
+    for k in range(0, 21):
+        x = a[0] + (b[0] - a[0]) * k / 20
+        y = a[1] + (b[1] - a[1]) * k / 20
+        if x0 < x < x1 and y0 < y < y1:
+            return True
+    return False
+
+
+def edges_through_nodes(nodes, edges):
+    result = []
+    for tail, head, points in edges:
+        for name, box in nodes.items():
+            if name in {tail, head}:
+                continue
+            if any(segment_in_box(a, b, box)
+                    for a, b in zip(points, points[1:])):
+                result.append(((tail, head), name))
+    return result
+
+
+def overlaps(boxes):
+    names = list(boxes)
+    result = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            A, B = boxes[a], boxes[b]
+            if A[0] < B[2] and B[0] < A[2] and A[1] < B[3] and B[1] < A[3]:
+                result.append((a, b))
+    return result
+
+
+def red_cells(content, sheet):
+    "Return the values of the cells of the sheet written in red"
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        styles = archive.read('xl/styles.xml').decode()
+        fonts = re.findall(r'<font>.*?</font>|<font/>',
+            re.search(r'<fonts[^>]*>(.*?)</fonts>', styles, re.S).group(1),
+            re.S)
+        xfs = re.findall(r'<xf [^>]*fontId="(\d+)"', re.search(
+                r'<cellXfs[^>]*>(.*?)</cellXfs>', styles, re.S).group(1))
+        red = {str(i) for i, font in enumerate(xfs)
+            if 'C00000' in fonts[int(font)]}
+        xml = archive.read('xl/worksheets/sheet%d.xml' % sheet).decode()
+        return [value for style, value in re.findall(
+                r'<c r="[A-Z]+\d+" s="(\d+)"><v>([^<]*)</v></c>', xml)
+            if style in red]
+
+
+DEJAVU = '/usr/share/fonts/truetype/dejavu/DejaVuSans%s.ttf'
+
+# seat department of the antennas of the report
+ANTENNA_DEPARTMENTS = {
+    'AMI': '80', 'MDD': '80', 'ABB': '80', 'CAM': '59', 'VAL': '59',
+    'SAT': '59', 'HAZ': '59', 'BMN': '62', 'CAL': '62', 'ARR': '62',
+    'FRE': '62', 'MTR': '62', 'CLE': '60', 'GRA': '60', 'VDO': '60',
+    'STQ': '02', 'LAO': '02', 'SOI': '02', 'CHT': '02'}
+
+
+def set_antenna_seats():
+    "Give each antenna a seat commune in its department"
+    pool = Pool()
+    Antenna = pool.get('gru.antenna')
+    Commune = pool.get('gru.commune')
+    antennas = Antenna.search([])
+    for i, antenna in enumerate(antennas):
+        department = ANTENNA_DEPARTMENTS[antenna.code]
+        commune, = Commune.create([{
+                    'insee_code': '%s%03d' % (department, i),
+                    'name': antenna.name, 'department': department}])
+        antenna.seat = commune
+    Antenna.save(antennas)
 
 
 class GruStaffTestCase(CompanyTestMixin, ModuleTestCase):
@@ -335,6 +442,9 @@ class GruStaffTestCase(CompanyTestMixin, ModuleTestCase):
             total = department.index("Total")
             self.assertEqual(department[total + 1], '30')
             self.assertIn("Responsable d'antenne", sheets["Not placed"])
+            self.assertIn("97 FTE", summary)
+            # only the gap of 1 is red, not the zeros
+            self.assertEqual(red_cells(content, 1), ['1'])
 
     @with_transaction()
     def test_docx(self):
@@ -351,13 +461,58 @@ class GruStaffTestCase(CompanyTestMixin, ModuleTestCase):
                 headings)
             texts = '\n'.join(p.text for p in document.paragraphs)
             self.assertIn("Total of the section: 30 positions.", texts)
-            self.assertIn("Positions: 97 before, 97 after.", texts)
+            # the comparison summary is a table
+            totals = [[c.text for c in r.cells]
+                for r in document.tables[-2].rows]
+            self.assertEqual(totals, [
+                    ['Figure', 'Before', 'After'],
+                    ['Positions', '97', '97'],
+                    ['Authorised posts', '97', '97']])
+            # the antennas with their totals as the report prints them
+            self.assertIn("Antennes de la Région (50)", headings)
+            network = [t for t in document.tables
+                if t.rows[0].cells[0].text == "Count"][0]
+            self.assertEqual([[c.text for c in r.cells]
+                    for r in network.rows[1:]], [
+                    ['12', "Responsable d'antenne", 'A', '11'],
+                    ['17', "Gestionnaire administratif/ve", 'B', '17'],
+                    ['11', "Chargé/e d'information", 'B', '11'],
+                    ['10', "Gestionnaire de relations publiques", 'B', '10'],
+                    ])
+            # the unit column is filled, the shared posts say with whom
+            units = [r.cells[3].text for t in document.tables
+                if len(t.columns) == 5 and t.rows[0].cells[3].text == "Unit"
+                for r in t.rows[1:]]
+            self.assertTrue(all(units), units)
+            self.assertIn("Antenne de Clermont, shared with Antenne de la "
+                "Vallée de l'Oise, Antenne de Grandvilliers", units)
+            self.assertIn("Antenne de Château-Thierry, shared with Antenne "
+                "de Soissons", units)
+            # the antennas sharing a manager follow each other
+            order = [h for h in headings if h.startswith("Antenne ")]
+            index = order.index("Antenne de Clermont (3)")
+            self.assertEqual(order[index - 1:index + 2], [
+                    "Antenne de Grandvilliers (2)", "Antenne de Clermont (3)",
+                    "Antenne de la Vallée de l'Oise (1)"])
             self.assertIn("Transformation of a post of Chargé/e de "
                 "mission (A) into a post of Responsable de projet GRU (A).",
                 texts)
             comparison = document.tables[-1]
             last = [c.text for c in comparison.rows[-1].cells]
             self.assertEqual(last, ['Total', '1', '1', '18', '25', '3'])
+
+    def test_french_wording(self):
+        "Test the French elision, plural and numbers of the outputs"
+        self.assertEqual(french_elision(
+                "Transformation d'un poste de Chargé/e de mission (A) en un "
+                "poste de Assistant/e de direction (B)."),
+            "Transformation d'un poste de Chargé/e de mission (A) en un "
+            "poste d'Assistant/e de direction (B).")
+        self.assertEqual(french_elision("le poste de Hazebrouck de la "
+                "Région, le Intitulé"),
+            "le poste d'Hazebrouck de la Région, l'Intitulé")
+        self.assertEqual(format_number(Decimal('97.00')), '97')
+        self.assertEqual(format_number(Decimal('1234.5')), '1\u202f234,5')
 
     @with_transaction()
     def test_org_chart(self):
@@ -376,6 +531,78 @@ class GruStaffTestCase(CompanyTestMixin, ModuleTestCase):
             Plan.draw_org_chart([target])
             self.assertTrue(target.org_chart.startswith(b'\x89PNG'))
             self.assertTrue(target.org_chart_svg)
+
+    def assertReadableChart(self, data):
+        "Assert the laid out org chart has no crossing nor overlap"
+        from PIL import ImageFont
+        nodes, edges, clusters = org_chart_layout(data)
+        boxes = {n: b[:4] for n, b in nodes.items()}
+        self.assertEqual(edge_crossings(edges), [])
+        self.assertEqual(edges_through_nodes(boxes, edges), [])
+        self.assertEqual(overlaps(boxes), [])
+        self.assertEqual(overlaps(clusters), [])
+        fonts = {}
+        for name, (x0, y0, x1, y1, texts) in nodes.items():
+            for x, y, width, align, text, face, bold in texts:
+                # Graphviz measured it with the DejaVu Sans metrics
+                self.assertEqual(face[0], "DejaVu Sans")
+                key = (bold, face[1])
+                if key not in fonts:
+                    fonts[key] = ImageFont.truetype(
+                        DEJAVU % ('-Bold' if bold else ''), face[1])
+                measured = fonts[key].getlength(text)
+                self.assertAlmostEqual(measured / width, 1, delta=0.05,
+                    msg=text)
+                # the text drawn with the font's own metrics (as browsers
+                # do, a bit wider than Graphviz) does not touch its box
+                left = {'l': x, 'c': x - width / 2}.get(align, x - width)
+                if align == 'c':
+                    left = x - measured / 2
+                self.assertGreaterEqual(left - x0, 3, text)
+                self.assertGreaterEqual(x1 - (left + measured), 3, text)
+        return nodes, edges
+
+    @with_transaction()
+    def test_org_chart_layout(self):
+        "Test the org chart reads like the report's"
+        company, source, target = setup_plans()
+        with set_company(company):
+            data = PlanData(target)
+            dot = org_chart_dot(data)
+            self.assertIn("Authorised posts: 97", dot)
+            network, = [u for u in data.units.values()
+                if u['name'] == "Antennes de la Région"]
+            self.assertEqual(network_totals(data, network['id']), [
+                    (12, "Responsable d'antenne", 'A', 11),
+                    (17, "Gestionnaire administratif/ve", 'B', 17),
+                    (11, "Chargé/e d'information", 'B', 11),
+                    (10, "Gestionnaire de relations publiques", 'B', 10),
+                    ])
+            self.assertIn(escape(
+                    "12 × Responsable d'antenne (A) — 11 placed"), dot)
+            nodes, edges = self.assertReadableChart(data)
+            dashed = [e for e in edges if e[0].startswith('u')
+                and e[1].startswith('u')
+                and data.units[int(e[0][1:])]['kind']
+                == data.units[int(e[1][1:])]['kind'] == 'antenna']
+            # a line per pair of antennas sharing a post
+            self.assertEqual(len(dashed), 8)
+            self.assertReadableChart(PlanData(source))
+
+            set_antenna_seats()
+            data = PlanData(target)
+            names = {u['id']: u['code'] for u in data.units.values()}
+            columns = antenna_columns(data, data.children(network['id']),
+                antenna_departments(data))
+            self.assertEqual([c[0] for c in columns], [
+                    "Aisne (02)", "Nord (59)", "Oise (60)",
+                    "Pas-de-Calais (62)", "Somme (80)"])
+            groups = [[names[u] for u in g] for c in columns for g in c[1]]
+            # the antenna holding the shared manager between the others
+            self.assertIn(['GRA', 'CLE', 'VDO'], groups)
+            self.assertIn(['AMI', 'MDD'], groups)
+            self.assertIn(['ARR', 'BMN'], groups)
+            self.assertReadableChart(data)
 
     @with_transaction()
     def test_reports(self):
