@@ -1,0 +1,102 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Pure functions of the service level and equity figures: median,
+percentiles, mean, age buckets, Gini coefficient and max/min ratio."""
+import datetime as dt
+import math
+
+# the age buckets of the backlog: (key, last day included); the last
+# bucket has no bound
+AGE_BUCKETS = [
+    ('backlog_2', 1),
+    ('backlog_7', 7),
+    ('backlog_30', 30),
+    ('backlog_older', None),
+    ]
+
+
+def mean(values):
+    "Return the arithmetic mean of values, None when there is none"
+    values = list(values)
+    if not values:
+        return None
+    return sum(values) / len(values)
+
+
+def percentile(values, fraction):
+    """Return the percentile (0 <= fraction <= 1) of values by linear
+    interpolation between the closest ranks (as PostgreSQL's
+    percentile_cont and the spreadsheets' PERCENTILE.INC), None when
+    there is no value"""
+    values = sorted(values)
+    if not values:
+        return None
+    if not 0 <= fraction <= 1:
+        raise ValueError("fraction must be between 0 and 1")
+    position = (len(values) - 1) * fraction
+    lower = math.floor(position)
+    upper = math.ceil(position)
+    if lower == upper:
+        return values[lower]
+    weight = position - lower
+    return values[lower] * (1 - weight) + values[upper] * weight
+
+
+def median(values):
+    "Return the median of values, None when there is none"
+    return percentile(values, 0.5)
+
+
+def age_bucket(received_at, at):
+    """Return the key of the age bucket of a request received at
+    received_at (datetime) and still open at at (datetime): its age in
+    whole days, < 2 days, 2 to 7, 8 to 30, more than 30"""
+    days = (at - received_at) // dt.timedelta(days=1)
+    for key, last in AGE_BUCKETS:
+        if last is None or days <= last:
+            return key
+
+
+def gini(values):
+    """Return the Gini coefficient of the values (>= 0): the mean absolute
+    difference of all pairs over twice the mean; 0 when all are equal,
+    (n - 1) / n when one holds everything; None without a positive
+    total"""
+    values = sorted(values)
+    n = len(values)
+    total = sum(values)
+    if not n or total <= 0:
+        return None
+    if any(v < 0 for v in values):
+        raise ValueError("values must not be negative")
+    # sum over pairs of |xi - xj| from the sorted values:
+    # 2 * sum_i (2i - n + 1) * x_i (i from 0)
+    weighted = sum((2 * i - n + 1) * v for i, v in enumerate(values))
+    return weighted / (n * total)
+
+
+def max_min_ratio(values):
+    """Return the ratio of the largest to the smallest value, None without
+    values or when the smallest is 0"""
+    values = list(values)
+    if not values or min(values) <= 0:
+        return None
+    return max(values) / min(values)
+
+
+def hours(delta):
+    "Return a timedelta or a number of seconds as hours"
+    if delta is None:
+        return None
+    if isinstance(delta, dt.timedelta):
+        return delta.total_seconds() / 3600
+    return float(delta) / 3600
+
+
+def seconds(delta):
+    "Return a timedelta or a number of seconds as seconds"
+    if delta is None:
+        return None
+    if isinstance(delta, dt.timedelta):
+        return delta.total_seconds()
+    return float(delta)

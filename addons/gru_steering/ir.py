@@ -1,0 +1,18 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.pool import PoolMeta
+
+# the models whose record rules read the user's antennas (gru_antennas);
+# other steering models add their names here
+MODELS = {
+    'gru.steering.experiment.indicator',
+    'gru.steering.experiment.comparison',
+    }
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'ir.rule'
+
+    @classmethod
+    def gru_scoped_models(cls):
+        return super().gru_scoped_models() | MODELS

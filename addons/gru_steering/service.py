@@ -1,0 +1,385 @@
+# This file is part of the GRU. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Service levels over a period: first response and backlog of the
+requests per antenna, channel or scheme, and the calls per antenna."""
+import datetime as dt
+import json
+from collections import defaultdict
+
+from sql import Cast, Column, Null
+from sql.aggregate import Count, Min
+from sql.conditionals import Case
+
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.model.modelsql import convert_from
+from trytond.pool import Pool
+from trytond.pyson import Eval, If, In
+from trytond.transaction import Transaction
+
+from gru_inbox.inbox import OPEN_STATES
+from gru_inbox.reporting import channel_color
+
+from .figures import (
+    AGE_BUCKETS, age_bucket, hours, mean, median, percentile, seconds)
+
+# what the service levels of the requests can be grouped by
+# (gru_service_dimensions of the context)
+DIMENSIONS = ['antenna', 'channel', 'scheme']
+# the outcomes of a call not offered to an agent: out of the shares
+NOT_OFFERED = {None, 'out_of_hours'}
+
+
+class ServiceContext(ModelView):
+    "Service Level Context"
+    __string__ = "Service Level Context"
+    __name__ = 'gru.steering.service.context'
+
+    from_date = fields.Date("From Date",
+        domain=[
+            If(Eval('from_date') & Eval('to_date'),
+                ('from_date', '<=', Eval('to_date')),
+                ()),
+            ],
+        help="The first day counted.\n"
+        "Leave empty to count from the first request or call.")
+    to_date = fields.Date("To Date",
+        domain=[
+            If(Eval('from_date') & Eval('to_date'),
+                ('to_date', '>=', Eval('from_date')),
+                ()),
+            ],
+        help="The last day counted.\n"
+        "Leave empty to count up to the last request or call.")
+    antenna = fields.Many2One('gru.antenna', "Antenna",
+        help="Count only the requests and calls of this antenna.")
+
+    @classmethod
+    def default_from_date(cls):
+        return Pool().get('gru.inbox.request.volume').period()[0]
+
+    @classmethod
+    def default_to_date(cls):
+        return Pool().get('gru.inbox.request.volume').period()[1]
+
+    @classmethod
+    def default_antenna(cls):
+        return Transaction().context.get('antenna')
+
+
+class RequestService(ModelSQL, ModelView):
+    """Request Service Level
+
+    The requests received in the period of the context, of its company and
+    antenna, that the user may read (the same selection as the request
+    volumes of gru_inbox), grouped by the dimensions of the context key
+    gru_service_dimensions (antenna, channel, scheme; all by default).
+    The first-response times are in calendar hours from the reception to
+    the first response; the backlog counts the requests still open now by
+    their age.
+    """
+    __string__ = "Request Service Level"
+    __name__ = 'gru.steering.service.request'
+
+    antenna = fields.Many2One('gru.antenna', "Antenna")
+    channel = fields.Selection('get_channels', "Channel")
+    channel_name = fields.Char("Channel",
+        help="The name of the channel, for the graphs.")
+    scheme = fields.Many2One('gru.scheme', "Scheme")
+    count = fields.Integer("Requests")
+    antenna_name = fields.Function(fields.Char("Antenna"), 'get_labels')
+    scheme_name = fields.Function(fields.Char("Scheme"), 'get_labels')
+    responded = fields.Function(fields.Integer("Responded",
+            help="The requests with a first response."), 'get_figures')
+    response_median = fields.Function(fields.Float(
+            "Median First Response (h)", digits=(16, 1),
+            help="In calendar hours from the reception to the first "
+            "response, of the requests responded."), 'get_figures')
+    response_mean = fields.Function(fields.Float(
+            "Mean First Response (h)", digits=(16, 1),
+            help="In calendar hours from the reception to the first "
+            "response, of the requests responded."), 'get_figures')
+    sla_counted = fields.Function(fields.Integer("With a Due Date",
+            help="The requests with a first response due date that are "
+            "responded or past it."), 'get_figures')
+    within_sla = fields.Function(fields.Float("Within SLA (%)",
+            digits=(16, 1),
+            help="The share of the requests with a due date, responded or "
+            "past it, that got their first response by the due date."),
+        'get_figures')
+    backlog = fields.Function(fields.Integer("Open",
+            help="The requests still open now."), 'get_figures')
+    backlog_2 = fields.Function(fields.Integer("Open < 2 Days"),
+        'get_figures')
+    backlog_7 = fields.Function(fields.Integer("Open 2-7 Days"),
+        'get_figures')
+    backlog_30 = fields.Function(fields.Integer("Open 8-30 Days"),
+        'get_figures')
+    backlog_older = fields.Function(fields.Integer("Open > 30 Days"),
+        'get_figures')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('count', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def view_attributes(cls):
+        dimensions = Eval('gru_service_dimensions', DIMENSIONS)
+        attributes = super().view_attributes()
+        for name in DIMENSIONS:
+            attributes.append(('/tree/field[@name="%s"]' % name,
+                    'tree_invisible', ~In(name, dimensions)))
+        return attributes
+
+    @classmethod
+    def parse_view(cls, tree, type, *args, **kwargs):
+        "Give each channel the colour of the volumes in the graphs"
+        if type == 'graph':
+            for field in tree.xpath('//x/field[@name="channel_name"]'):
+                field.set('color', json.dumps({name: channel_color(key)
+                            for key, name in cls.get_channels()},
+                        ensure_ascii=False, sort_keys=True))
+        return super().parse_view(tree, type, *args, **kwargs)
+
+    @classmethod
+    def get_channels(cls):
+        return Pool().get('gru.inbox.request').channels()
+
+    @classmethod
+    def dimensions(cls):
+        "Return the names of the columns grouped, from the context"
+        names = Transaction().context.get('gru_service_dimensions') or []
+        if isinstance(names, str):
+            names = [names]
+        elif not isinstance(names, (list, tuple)):
+            names = []
+        return [d for d in DIMENSIONS if d in names] or list(DIMENSIONS)
+
+    @classmethod
+    def _requests(cls):
+        "Return the tables and where clause of the requests counted"
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Volume = pool.get('gru.inbox.request.volume')
+        tables, where = Request.search_domain(
+            Volume.request_domain(), active_test=False)
+        return tables, where
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        dimensions = cls.dimensions()
+        tables, where = cls._requests()
+        request, _ = tables[None]
+        select = [Min(request.id).as_('id'), Count().as_('count')]
+        for name in DIMENSIONS:
+            if name in dimensions:
+                column = Column(request, name)
+            else:
+                column = Cast(Null, cls._fields[name].sql_type().base)
+            select.append(column.as_(name))
+        if 'channel' in dimensions:
+            column = Case(*((request.channel == k, n)
+                    for k, n in Request.channels()),
+                else_=request.channel)
+        else:
+            column = Cast(Null, cls.channel_name.sql_type().base)
+        select.append(column.as_('channel_name'))
+        return convert_from(None, tables).select(*select, where=where,
+            group_by=[Column(request, d) for d in dimensions])
+
+    @classmethod
+    def get_labels(cls, rows, names):
+        result = {n: {} for n in names}
+        no_antenna = gettext('gru_inbox.msg_volume_no_antenna')
+        no_scheme = gettext('gru_inbox.msg_volume_no_scheme')
+        for row in rows:
+            if 'antenna_name' in result:
+                result['antenna_name'][row.id] = (
+                    row.antenna.rec_name if row.antenna else no_antenna)
+            if 'scheme_name' in result:
+                result['scheme_name'][row.id] = (
+                    row.scheme.rec_name if row.scheme else no_scheme)
+        return result
+
+    @classmethod
+    def now(cls):
+        """Return the moment the backlog is aged at: now, or the context
+        key _sla_now of gru_sla (server side only) to replay the past"""
+        return (Transaction().context.get('_sla_now')
+            or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+
+    @classmethod
+    def get_figures(cls, rows, names):
+        """Compute the figures of the rows from the requests of their
+        group, read once for all the rows"""
+        dimensions = cls.dimensions()
+        tables, where = cls._requests()
+        request, _ = tables[None]
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*convert_from(None, tables).select(
+                *(Column(request, d) for d in dimensions),
+                request.received_at, request.first_response_at,
+                request.first_response_due, request.state,
+                where=where))
+        now = cls.now()
+        groups = defaultdict(list)
+        for line in cursor:
+            groups[tuple(line[:len(dimensions)])].append(
+                line[len(dimensions):])
+
+        def key(row):
+            values = []
+            for name in dimensions:
+                value = getattr(row, name)
+                values.append(getattr(value, 'id', value))
+            return tuple(values)
+
+        result = {n: {} for n in names}
+        for row in rows:
+            figures = cls.figures(groups.get(key(row), []), now)
+            for name in names:
+                result[name][row.id] = figures[name]
+        return result
+
+    @classmethod
+    def figures(cls, requests, now):
+        """Return the figures of the requests: tuples of received_at,
+        first_response_at, first_response_due and state"""
+        delays = []
+        counted = within = 0
+        backlog = dict.fromkeys((k for k, _ in AGE_BUCKETS), 0)
+        for received_at, responded_at, due, state in requests:
+            if responded_at and received_at:
+                delays.append(hours(responded_at - received_at))
+            if due and (responded_at or due < now):
+                counted += 1
+                if responded_at and responded_at <= due:
+                    within += 1
+            if state in OPEN_STATES and received_at:
+                backlog[age_bucket(received_at, now)] += 1
+        figures = {
+            'responded': len(delays),
+            'response_median': median(delays),
+            'response_mean': mean(delays),
+            'sla_counted': counted,
+            'within_sla': 100. * within / counted if counted else None,
+            'backlog': sum(backlog.values()),
+            }
+        figures.update(backlog)
+        return figures
+
+
+class CallService(ModelSQL, ModelView):
+    """Call Service Level
+
+    The calls started in the period of the context, of its antenna, that
+    the user may read, per antenna. The shares are of the calls offered:
+    those with an outcome but out of hours.
+    """
+    __string__ = "Call Service Level"
+    __name__ = 'gru.steering.service.call'
+
+    antenna = fields.Many2One('gru.antenna', "Antenna")
+    antenna_name = fields.Function(fields.Char("Antenna"), 'get_labels')
+    calls = fields.Integer("Calls")
+    offered = fields.Function(fields.Integer("Offered",
+            help="The calls with an outcome, but those out of hours."),
+        'get_figures')
+    answered = fields.Function(fields.Integer("Answered"), 'get_figures')
+    answered_share = fields.Function(fields.Float("Answered (%)",
+            digits=(16, 1), help="Of the calls offered."), 'get_figures')
+    abandoned_share = fields.Function(fields.Float("Abandoned (%)",
+            digits=(16, 1), help="Of the calls offered."), 'get_figures')
+    wait_p50 = fields.Function(fields.Float("Waiting p50 (s)",
+            digits=(16, 0),
+            help="The median waiting time in seconds of the calls offered "
+            "with a waiting time."), 'get_figures')
+    wait_p90 = fields.Function(fields.Float("Waiting p90 (s)",
+            digits=(16, 0),
+            help="The waiting time in seconds that 90% of the calls "
+            "offered with a waiting time do not exceed."), 'get_figures')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('calls', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def _calls(cls):
+        "Return the tables and where clause of the calls counted"
+        pool = Pool()
+        Call = pool.get('gru.phone.call')
+        Rule = pool.get('ir.rule')
+        Volume = pool.get('gru.inbox.request.volume')
+        context = Transaction().context
+        from_date, to_date = Volume.period()
+        domain = []
+        if from_date:
+            domain.append(('started_at', '>=',
+                    dt.datetime.combine(from_date, dt.time.min)))
+        if to_date:
+            domain.append(('started_at', '<',
+                    dt.datetime.combine(
+                        to_date + dt.timedelta(days=1), dt.time.min)))
+        if context.get('antenna'):
+            domain.append(('antenna', '=', context['antenna']))
+        rule_domain = Rule.domain_get('gru.phone.call', mode='read')
+        if rule_domain:
+            domain.append(rule_domain)
+        return Call.search_domain(domain, active_test=False)
+
+    @classmethod
+    def table_query(cls):
+        tables, where = cls._calls()
+        call, _ = tables[None]
+        return convert_from(None, tables).select(
+            Min(call.id).as_('id'),
+            call.antenna.as_('antenna'),
+            Count().as_('calls'),
+            where=where,
+            group_by=[call.antenna])
+
+    @classmethod
+    def get_labels(cls, rows, names):
+        no_antenna = gettext('gru_inbox.msg_volume_no_antenna')
+        return {'antenna_name': {r.id: r.antenna.rec_name if r.antenna
+                else no_antenna for r in rows}}
+
+    @classmethod
+    def get_figures(cls, rows, names):
+        tables, where = cls._calls()
+        call, _ = tables[None]
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*convert_from(None, tables).select(
+                call.antenna, call.outcome, call.waiting_time,
+                where=where))
+        groups = defaultdict(list)
+        for antenna, outcome, waiting in cursor:
+            groups[antenna].append((outcome, waiting))
+        result = {n: {} for n in names}
+        for row in rows:
+            figures = cls.figures(groups.get(
+                    row.antenna.id if row.antenna else None, []))
+            for name in names:
+                result[name][row.id] = figures[name]
+        return result
+
+    @classmethod
+    def figures(cls, calls):
+        "Return the figures of the calls: tuples of outcome, waiting time"
+        offered = [(o, w) for o, w in calls if o not in NOT_OFFERED]
+        answered = len([o for o, _ in offered if o == 'answered'])
+        abandoned = len([o for o, _ in offered if o == 'abandoned'])
+        waits = [seconds(w) for _, w in offered if w is not None]
+        total = len(offered)
+        return {
+            'offered': total,
+            'answered': answered,
+            'answered_share': 100. * answered / total if total else None,
+            'abandoned_share': 100. * abandoned / total if total else None,
+            'wait_p50': percentile(waits, .5),
+            'wait_p90': percentile(waits, .9),
+            }
