@@ -288,6 +288,9 @@
         '  border-bottom: 1px solid #ddd;}',
         '.gru-html .gru-section ul {padding-left: 16px; margin: 0;}',
         '.gru-html .gru-empty {color: #555; margin: 0;}',
+        // links in a line of text are told apart by more than their
+        // colour (WCAG 1.4.1, axe-core link-in-text-block)
+        '.gru-html a {text-decoration: underline;}',
     ].join('\n');
     document.head.appendChild(style);
 
