@@ -44,6 +44,30 @@ def login(page, server, login='admin', password='gru-admin'):
     page.keyboard.press('Enter')
     # the menu is there when the user is logged in
     page.wait_for_selector('#menu', timeout=60000)
+    # and the preferences (the context with the user's language) are
+    # loaded a little later: a form opened before is shown untranslated
+    page.wait_for_function(
+        "() => { const s = Sao.Session.current_session;"
+        " return s && s.context && s.context.language; }",
+        timeout=60000)
+
+
+PASSWORD_PROMPT = '.modal-dialog input[type=password]'
+
+
+def answer_password_prompt(page, password, name):
+    """When sao asks the password again (it does when the server refused
+    the session: seen on the shared demo server of the PostgreSQL run, the
+    cause not found), type it as the user does, keep a screenshot as
+    var/screenshots/<name>.png and return True; else return False"""
+    prompt = page.locator(PASSWORD_PROMPT)
+    if not prompt.is_visible():
+        return False
+    screenshot(page, name)
+    prompt.fill(password)
+    page.keyboard.press('Enter')
+    prompt.wait_for(state='hidden', timeout=30000)
+    return True
 
 
 def open_menu(page, *labels, rows=True):

@@ -12,6 +12,7 @@ import re
 import zipfile
 
 from lxml import etree
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser import sao
 
@@ -54,8 +55,17 @@ class HRJourneyBrowserTestCase(sao.BrowserTestCase):
         except Exception:
             sao.screenshot(page, 'hr_debug_menu')
             raise
-        with page.expect_download(timeout=120000) as info:
-            item.click()
+        try:
+            with page.expect_download(timeout=120000) as info:
+                item.click()
+        except PlaywrightTimeoutError:
+            if not sao.answer_password_prompt(page, HR[1],
+                    'hr_password_%s' % artefact):
+                raise
+            # sao asked the password again: print again
+            with page.expect_download(timeout=120000) as info:
+                page.locator(ACTIVE + 'button#%s' % button).first.click()
+                item.click()
         return self.keep(info.value, artefact)
 
     def keep(self, download, label):
