@@ -23,17 +23,8 @@ from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, check_access
 
 from .html import sanitize_html, translate_note
+from .quoting import quote_start
 
-# the headers of a quoted reply or forward (as gru_mail's split_history)
-QUOTE_HEADERS = [
-    re.compile(r'^\s*(Le|On)\s.{4,200}(a écrit|wrote)\s*:\s*$',
-        re.IGNORECASE | re.MULTILINE),
-    re.compile(r'^\s*-{2,}\s*(Original Message|Message d\'origine'
-        r'|Message original|Forwarded message|Message transféré)\s*-{2,}'
-        r'\s*$', re.IGNORECASE | re.MULTILINE),
-    re.compile(r'^\s*(De|From)\s*:\s.+\n\s*(Envoyé|Sent|Date)\s*:\s',
-        re.IGNORECASE | re.MULTILINE),
-    ]
 VOID_ELEMENTS = {'area', 'base', 'br', 'col', 'embed', 'hr', 'img',
     'input', 'link', 'meta', 'source', 'track', 'wbr'}
 BLOCK_ELEMENTS = {'p', 'div', 'blockquote', 'li', 'tr', 'td', 'pre',
@@ -41,16 +32,6 @@ BLOCK_ELEMENTS = {'p', 'div', 'blockquote', 'li', 'tr', 'td', 'pre',
     'dt', 'section', 'article', 'header', 'footer'}
 # the number of other requests, calls and letters listed in the panel
 PANEL_LIMIT = 10
-
-
-def _quote_start(text):
-    "Return the position of the first quote header in text or None"
-    start = None
-    for pattern in QUOTE_HEADERS:
-        match = pattern.search(text)
-        if match and (start is None or match.start() < start):
-            start = match.start()
-    return start
 
 
 def _details(content, summary):
@@ -66,7 +47,7 @@ def fold_text(text, history=None, summary="Quoted history"):
     already split from the text)"""
     text = text or ''
     tail = ''
-    start = _quote_start(text)
+    start = quote_start(text)
     if start is not None and text[:start].strip():
         tail = text[start:]
         text = text[:start]
@@ -151,7 +132,7 @@ class _QuoteScanner(HTMLParser):
                 a[0] == 'blockquote' for a in ancestors):
             self.blockquotes.append((start, end))
         if (not has_match and name in BLOCK_ELEMENTS
-                and _quote_start(text) is not None):
+                and quote_start(text) is not None):
             has_match = True
             if self.header is None or start < self.header[0]:
                 self.header = (start, [(a[0], a[2]) for a in ancestors])

@@ -24,6 +24,8 @@ from email.policy import default as policy_default
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 
+from gru_inbox.quoting import quote_start
+
 TOKEN = re.compile(r'\b(GRU-\d{4}-\d{4,})\b', re.IGNORECASE)
 PLUS_TOKEN = re.compile(r'\+(GRU-\d{4}-\d{4,})@', re.IGNORECASE)
 MESSAGE_ID = re.compile(r'<[^<>\s]+>')
@@ -33,15 +35,6 @@ POSTAL_CODE_CITY = re.compile(
 # a bare postal code of the Hauts-de-France departments
 POSTAL_CODE_REGION = re.compile(r'(?<![\d\w])((?:02|59|60|62|80)\d{3})'
     r'(?![\d\w])')
-QUOTE_HEADERS = [
-    re.compile(r'^\s*(Le|On)\s.{4,200}(a écrit|wrote)\s*:\s*$',
-        re.IGNORECASE | re.MULTILINE),
-    re.compile(r'^\s*-{2,}\s*(Original Message|Message d\'origine'
-        r'|Message original|Forwarded message|Message transféré)\s*-{2,}'
-        r'\s*$', re.IGNORECASE | re.MULTILINE),
-    re.compile(r'^\s*(De|From)\s*:\s.+\n\s*(Envoyé|Sent|Date)\s*:\s',
-        re.IGNORECASE | re.MULTILINE),
-    ]
 FALLBACK_CHARSETS = ['utf-8', 'cp1252', 'latin-1']
 AUTO_PRECEDENCE = {'bulk', 'junk', 'list', 'auto_reply'}
 TNEF_TYPES = {'application/ms-tnef', 'application/vnd.ms-tnef'}
@@ -185,11 +178,9 @@ def split_history(text):
     (reply header, '>' lines, forwarded original) folded away"""
     if not text:
         return '', ''
-    start = len(text)
-    for pattern in QUOTE_HEADERS:
-        match = pattern.search(text)
-        if match and match.start() < start:
-            start = match.start()
+    start = quote_start(text)
+    if start is None:
+        start = len(text)
     lines = text[:start].split('\n')
     # trailing block of '>' quoted lines
     end = len(lines)
