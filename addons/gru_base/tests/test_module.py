@@ -84,6 +84,15 @@ class GruBaseTestCase(ModuleTestCase):
     module = 'gru_base'
 
     @with_transaction()
+    def test_french_date_format(self):
+        "French dates read 06/12/2026, as French usage writes them"
+        import datetime as dt
+        Lang = Pool().get('ir.lang')
+        fr, = Lang.search([('code', '=', 'fr')])
+        self.assertEqual(fr.date, '%d/%m/%Y')
+        self.assertEqual(fr.strftime(dt.date(2026, 12, 6)), '06/12/2026')
+
+    @with_transaction()
     def test_api_key_scopes(self):
         """The base declares no scope: the modules serving an endpoint add
         theirs (gru_territory and gru_inbox test them)"""
