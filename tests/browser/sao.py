@@ -87,7 +87,9 @@ def open_menu(page, *labels, rows=True):
             if not child.is_visible():
                 row.locator('.expander').first.click()
         else:
-            row.locator(selector).dblclick()
+            # a click on a leaf opens it (sao's menu switches the row on
+            # click): a double click opened the screen two or three times
+            row.locator(selector).click()
     page.wait_for_function(
         "(tabs) => document.querySelectorAll('#tabcontent .tab-pane')"
         ".length > tabs", arg=tabs, timeout=60000)
@@ -203,6 +205,21 @@ class BrowserTestCase(unittest.TestCase):
         self.addCleanup(self.page.close)
         self.errors = []
         self.page.on('pageerror', lambda error: self.errors.append(error))
+        self._clients = {}
+
+    def client(self, login='admin', password='gru-admin'):
+        """Return a JSON-RPC client of the demo server logged in as login,
+        with his preferences as context, kept for the test"""
+        from tests.support import RPCClient
+        if login not in self._clients:
+            self._clients[login] = RPCClient(self.server, login, password)
+        return self._clients[login]
+
+    def search_read(self, model, domain, fields, login='admin',
+            password='gru-admin'):
+        "Return search_read of model over JSON-RPC as login"
+        return self.client(login, password).model(
+            model, 'search_read', domain, 0, None, None, fields)
 
     def assertAccessible(self, name, scope=None):
         "Check with axe-core the WCAG 2 A rules in scope of the page"

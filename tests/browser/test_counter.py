@@ -229,7 +229,10 @@ class CounterBrowserTestCase(sao.BrowserTestCase):
         # both are in today's visits of Amiens
         sao.open_menu(page, 'GRU', 'Accueil physique',
             "File d'attente du jour")
+        wait_idle(page)
         page.locator(TAB + ' .nav-tabs a', has_text="Reçus").click()
+        page.locator(LIST + ' table tbody tr',
+            has_text="Anatole Vermeersch").first.wait_for(timeout=30000)
         wait_idle(page)
         seen = sao.visible_text(page)
         self.assertIn("Anatole Vermeersch", seen)

@@ -62,9 +62,13 @@ class HRJourneyBrowserTestCase(sao.BrowserTestCase):
             if not sao.answer_password_prompt(page, HR[1],
                     'hr_password_%s' % artefact):
                 raise
-            # sao asked the password again: print again
+            # sao asked the password again: print again (the dropdown
+            # of the first try closed first, or the click would close it)
+            page.keyboard.press('Escape')
+            item.wait_for(state='hidden', timeout=5000)
             with page.expect_download(timeout=120000) as info:
                 page.locator(ACTIVE + 'button#%s' % button).first.click()
+                item.wait_for(timeout=5000)
                 item.click()
         return self.keep(info.value, artefact)
 

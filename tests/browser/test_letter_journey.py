@@ -5,49 +5,17 @@ template of the scheme, as PDF; each screen fits 1400 px (menu open) and
 passes axe-core. The reply letter is read back as a user would: its PDF
 printed to text and to an image kept beside the screenshots."""
 import base64
-import json
 import os
 import re
 import shutil
 import subprocess
-import urllib.request
 
 from tests.browser import sao
-from tests.support import ADMIN
 
 FORM = '#tabcontent .tab-pane.active .form'
 
 
 class LetterJourneyBrowserTestCase(sao.BrowserTestCase):
-
-    def rpc(self, method, params):
-        "Call the demo server over JSON-RPC as the admin"
-        if not getattr(self, '_session', None):
-            self._session = None
-            login, password = ADMIN
-            user_id, token, _ = self._call('common.db.login',
-                [login, {'password': password}, 'fr'])
-            self._session = base64.b64encode(('%s:%s:%s' % (
-                        login, user_id, token)).encode()).decode()
-        return self._call(method, params)
-
-    def _call(self, method, params):
-        headers = {'Content-Type': 'application/json'}
-        if getattr(self, '_session', None):
-            headers['Authorization'] = 'Session ' + self._session
-        request = urllib.request.Request(
-            self.server.url + self.server.database + '/rpc/',
-            data=json.dumps({'id': 1, 'method': method,
-                    'params': params}).encode(),
-            headers=headers, method='POST')
-        with urllib.request.urlopen(request, timeout=120) as response:
-            data = json.loads(response.read())
-        self.assertFalse(data.get('error'), data.get('error'))
-        return data['result']
-
-    def search_read(self, model, domain, fields):
-        return self.rpc('model.%s.search_read' % model,
-            [domain, 0, None, None, fields, {'language': 'fr'}])
 
     def field(self, name):
         "The input of the field name on the form"

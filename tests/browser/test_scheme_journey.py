@@ -3,10 +3,7 @@ typing an expression or a regex (request data with plain labels, the
 dossier number format from an example with its live test, criteria on
 request data not saved yet, the checklist ticked from the data), opens
 it, and an information officer qualifies a request with it."""
-import base64
-import json
 import re
-import urllib.request
 import uuid
 
 from tests.browser import sao
@@ -137,28 +134,9 @@ def open_schemes(page):
 class SchemeJourneyTestCase(sao.BrowserTestCase):
 
     def rpc(self, method, params, login=MANAGER):
-        "Call the demo server over JSON-RPC as login"
-        def call(method, params, session=None):
-            headers = {'Content-Type': 'application/json'}
-            if session:
-                headers['Authorization'] = 'Session ' + session
-            request = urllib.request.Request(
-                self.server.url + self.server.database + '/rpc/',
-                data=json.dumps({'id': 1, 'method': method,
-                        'params': params}).encode(),
-                headers=headers, method='POST')
-            with urllib.request.urlopen(request, timeout=60) as response:
-                data = json.loads(response.read())
-            self.assertNotIn('error', data, data.get('error'))
-            return data['result']
-        user_id, token, _ = call('common.db.login',
-            [login[0], {'password': login[1]}, 'fr'])
-        session = base64.b64encode(('%s:%s:%s' % (
-                    login[0], user_id, token)).encode()).decode()
-        # the user's context (company, language) as sao sends it
-        context = call('model.res.user.get_preferences', [True, {}],
-            session)
-        return call(method, params + [context], session)
+        "Call the demo server over JSON-RPC as login, with his context"
+        client = self.client(*login)
+        return client(method, params + [client.context])
 
     def check(self, name, scope=TAB):
         "The screen fits at 1400 px with the menu open and passes axe"

@@ -1,11 +1,9 @@
 """Browser test: the one search box of the agents (the header search of
 sao) and the lists they work from, at 1400 x 900 with the menu open."""
-import base64
-import json
 import re
-import urllib.request
 
 from tests.browser import sao
+from tests.support import RPCClient
 
 OFFICER = ('ci.amiens', 'demo-ci-amiens')
 LIST = '#tabcontent .tab-pane.active .treeview'
@@ -15,26 +13,8 @@ RESULTS = '#global-search .dropdown-completion .global-search-text'
 def rpc(server, login, password, calls):
     """Log in as login and return the results of calls, a list of
     (method, params) run with the user's preferences as context"""
-    def call(method, params, session=None):
-        headers = {'Content-Type': 'application/json'}
-        if session:
-            headers['Authorization'] = 'Session ' + session
-        request = urllib.request.Request(
-            server.url + server.database + '/rpc/',
-            data=json.dumps({'id': 1, 'method': method,
-                    'params': params}).encode(),
-            headers=headers, method='POST')
-        with urllib.request.urlopen(request, timeout=60) as response:
-            data = json.loads(response.read())
-        if data.get('error'):
-            raise AssertionError('%s: %s' % (method, data['error']))
-        return data['result']
-    user_id, token, _ = call('common.db.login',
-        [login, {'password': password}, 'fr'])
-    session = base64.b64encode(
-        ('%s:%s:%s' % (login, user_id, token)).encode()).decode()
-    context = call('model.res.user.get_preferences', [True, {}], session)
-    return [call(method, params + [context], session)
+    client = RPCClient(server, login, password)
+    return [client(method, params + [client.context])
         for method, params in calls]
 
 

@@ -1,10 +1,7 @@
 """Browser test: the answer templates of the demo (#16 items 5 and 6): the
 acknowledgements carry the legal mentions (SVE), their names tell their
 scheme, and a click on the variable palette inserts a variable."""
-import base64
-import json
 import re
-import urllib.request
 
 from tests.browser import sao
 from tests.support import ADMIN
@@ -18,35 +15,6 @@ FRENCH_DATE = (r'(1er|[0-9]{1,2}) (janvier|février|mars|avril|mai|juin|'
 
 
 class TemplatesBrowserTestCase(sao.BrowserTestCase):
-
-    def rpc(self, method, params):
-        "Call the demo server over JSON-RPC as the admin"
-        if not getattr(self, '_session', None):
-            self._session = None
-            login, password = ADMIN
-            user_id, token, _ = self._call('common.db.login',
-                [login, {'password': password}, 'fr'])
-            self._session = base64.b64encode(('%s:%s:%s' % (
-                        login, user_id, token)).encode()).decode()
-        return self._call(method, params)
-
-    def _call(self, method, params):
-        headers = {'Content-Type': 'application/json'}
-        if getattr(self, '_session', None):
-            headers['Authorization'] = 'Session ' + self._session
-        request = urllib.request.Request(
-            self.server.url + self.server.database + '/rpc/',
-            data=json.dumps({'id': 1, 'method': method,
-                    'params': params}).encode(),
-            headers=headers, method='POST')
-        with urllib.request.urlopen(request, timeout=120) as response:
-            data = json.loads(response.read())
-        self.assertFalse(data.get('error'), data.get('error'))
-        return data['result']
-
-    def search_read(self, model, domain, fields):
-        return self.rpc('model.%s.search_read' % model,
-            [domain, 0, None, None, fields, {'language': 'fr'}])
 
     def open_url(self, page, model, id_):
         "Open the form of the record through sao's URL routing"

@@ -51,7 +51,8 @@ def month_key(label):
 
 def open_graph(page, *labels):
     """Open a menu entry by the labels of its path, as sao.open_menu, and
-    wait for the graph to be drawn"""
+    wait for the graph of its new tab to be drawn"""
+    tabs = page.locator('#tabcontent .tab-pane').count()
     for i, label in enumerate(labels):
         selector = 'div.column-char[title="%s"]' % label
         page.locator('#menu ' + selector).first.wait_for(timeout=30000)
@@ -61,6 +62,10 @@ def open_graph(page, *labels):
             row.locator('.expander').first.click()
         else:
             row.locator(selector).click()
+    # the graph of the tab open before is drawn already: wait for the new
+    page.wait_for_function(
+        "(tabs) => document.querySelectorAll('#tabcontent .tab-pane')"
+        ".length > tabs", arg=tabs, timeout=60000)
     wait_graph(page)
 
 
@@ -111,9 +116,9 @@ class VolumesBrowserTestCase(sao.BrowserTestCase):
         for label in ["Du", "Au", "Antenne"]:
             self.assertIn(label, text)
         dates = [v for v in visible_inputs(page)
-            if re.fullmatch(r'\d{2}\.\d{2}\.\d{4}', v)]
+            if re.fullmatch(r'\d{2}/\d{2}/\d{4}', v)]
         self.assertEqual(len(dates), 2, visible_inputs(page))
-        self.assertTrue(dates[0].startswith('01.'), dates)
+        self.assertTrue(dates[0].startswith('01/'), dates)
         labels = graph_labels(page)
         # a series per channel, the months in order on the axis, named in
         # French
