@@ -481,6 +481,21 @@ def staff_report_plans(source, target, seed=2022):
     return employees
 
 
+def approve_report_plans(source, target):
+    """Approve the source plan then the target plan (the comité technique
+    of 3 October 2022 gave its opinion; the target is in force since):
+    the plan in force today is the target, whose units include the new
+    antennas (Bassin minier, Vallée de l'Oise) the territorial plan of
+    June 2022 routes contacts to; the source stays approved for the dates
+    before the target's"""
+    Plan = Pool().get('gru.staff.plan')
+    for plan in [source, target]:
+        if Plan(plan.id).state == 'draft':
+            Plan.submit([plan])
+        if Plan(plan.id).state == 'submitted':
+            Plan.approve([plan])
+
+
 def _post_number(code):
     "Return the sort key of a post code: 'SIN-INSTR12' after 'SIN-INSTR2'"
     prefix = code.rstrip('0123456789')

@@ -1,11 +1,14 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "Staff plans (organigrammes): versions, authorised posts and checks."
+from collections import defaultdict
+from decimal import Decimal
+
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .analysis import (
     PlanData, check_plan, planning_dates, recruitment_needs, staffing_timeline)
@@ -18,6 +21,8 @@ STATES = [
     ('approved', "Approved"),
     ('archived', "Archived"),
     ]
+# the posts not to staff: not counted in the FTE of the antennas
+CLOSED_STATUSES = {'frozen', 'to_remove'}
 
 
 class Plan(Workflow, ModelSQL, ModelView):
@@ -173,6 +178,115 @@ class Plan(Workflow, ModelSQL, ModelView):
     def check_plans(cls, plans):
         "Return {plan id: checks} (see analysis.check_plan)"
         return {p.id: check_plan(PlanData(p)) for p in plans}
+
+    @classmethod
+    def plan_in_force(cls, date=None):
+        """Return the approved plan in force at date (today by default):
+        the latest approved with a reference date on or before it, else
+        the first approved; of the company of the context if any. Read
+        without the user's model access: it only selects a plan."""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        if date is None:
+            date = Date.today()
+        domain = [('state', '=', 'approved')]
+        company = Transaction().context.get('company')
+        if company:
+            domain.append(('company', '=', company))
+        with without_check_access():
+            plans = cls.search(domain + [('reference_date', '<=', date)],
+                order=[('reference_date', 'DESC'), ('id', 'DESC')], limit=1)
+            if not plans:
+                plans = cls.search(domain,
+                    order=[('reference_date', 'ASC'), ('id', 'DESC')],
+                    limit=1)
+        return plans[0] if plans else None
+
+    @classmethod
+    def antenna_fte(cls, date=None, plan=None, filled_only=False,
+            titles=None, management=False):
+        """Return {antenna id: Decimal FTE} of the posts of plan (default:
+        the plan in force at date, see plan_in_force) working for the
+        antennas: a unit works for its antenna or else for the one of its
+        nearest parent with an antenna; a post counts its FTE times its
+        main share in its unit and times each share in its other units.
+
+        Every antenna of a unit of the plan is in the result (0 without
+        post). The posts counted are those to staff (not frozen nor to
+        remove), only the filled ones with filled_only; only those whose
+        title or job family is in titles when titles is given; without
+        the posts of a management level unless management is True.
+
+        The figures are aggregates: read without the user's model access.
+        """
+        pool = Pool()
+        Unit = pool.get('gru.staff.unit')
+        Position = pool.get('gru.staff.position')
+        PositionUnit = pool.get('gru.staff.position.unit')
+        if plan is None:
+            plan = cls.plan_in_force(date)
+            if plan is None:
+                return {}
+        plan_id = int(plan)
+        if titles is not None:
+            titles = set(titles)
+        cursor = Transaction().connection.cursor()
+
+        unit = Unit.__table__()
+        cursor.execute(*unit.select(unit.id, unit.parent, unit.antenna,
+                where=unit.plan == plan_id))
+        parents, antennas = {}, {}
+        for unit_id, parent, antenna in cursor:
+            parents[unit_id] = parent
+            antennas[unit_id] = antenna
+
+        def antenna_of(unit_id):
+            seen = set()
+            while unit_id and unit_id not in seen:
+                seen.add(unit_id)
+                if antennas.get(unit_id):
+                    return antennas[unit_id]
+                unit_id = parents.get(unit_id)
+        unit_antenna = {u: antenna_of(u) for u in parents}
+
+        position = Position.__table__()
+        where = ((position.plan == plan_id)
+            & ~position.status.in_(list(CLOSED_STATUSES)))
+        if filled_only:
+            where &= position.status == 'filled'
+        if not management:
+            where &= position.management_level == 'none'
+        cursor.execute(*position.select(position.id, position.unit,
+                position.fte, position.title, position.job_family,
+                where=where))
+        positions = {}
+        for position_id, unit_id, fte, title, family in cursor:
+            if titles is not None and not ({title, family} & titles):
+                continue
+            positions[position_id] = (unit_id, Decimal(str(fte or 0)))
+
+        line = PositionUnit.__table__()
+        extra = defaultdict(list)
+        if positions:
+            cursor.execute(*line.join(position,
+                    condition=line.position == position.id
+                    ).select(line.position, line.unit, line.share,
+                    where=position.plan == plan_id))
+            for position_id, unit_id, share in cursor:
+                if position_id in positions:
+                    extra[position_id].append(
+                        (unit_id, Decimal(str(share or 0))))
+
+        result = {a: Decimal(0) for a in unit_antenna.values() if a}
+        for position_id, (unit_id, fte) in positions.items():
+            shares = extra.get(position_id, [])
+            main = Decimal(1) - sum(s for _, s in shares)
+            if unit_antenna.get(unit_id):
+                result[unit_antenna[unit_id]] += fte * main
+            for unit_id, share in shares:
+                if unit_antenna.get(unit_id):
+                    result[unit_antenna[unit_id]] += fte * share
+        return {a: v.quantize(Decimal('0.01')) for a, v in result.items()}
 
     @classmethod
     def copy(cls, plans, default=None):

@@ -6,7 +6,6 @@ coefficient of the contacts per FTE, month by month, and the alert
 threshold of the equitable share of the calls (gru_phone)."""
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
 
 from sql.aggregate import Count, Min
 from sql.conditionals import Coalesce
@@ -97,48 +96,23 @@ class EquityMixin:
     def staff_plan(cls, date=None):
         """Return the approved staff plan in force at date: the latest
         approved with a reference date on or before it, else the first
-        approved after it"""
-        Plan = Pool().get('gru.staff.plan')
-        with without_check_access():
-            domain = [('state', '=', 'approved')]
-            if date:
-                plans = Plan.search(domain + [
-                        ('reference_date', '<=', date)],
-                    order=[('reference_date', 'DESC'), ('id', 'DESC')],
-                    limit=1)
-                if plans:
-                    return plans[0]
-            plans = Plan.search(domain,
-                order=[('reference_date', 'ASC'), ('id', 'DESC')], limit=1)
-            return plans[0] if plans else None
+        approved (gru.staff.plan.plan_in_force)"""
+        return Pool().get('gru.staff.plan').plan_in_force(date)
 
     @classmethod
-    def agent_fte(cls, date=None):
+    def agent_fte(cls, date=None, plan=None):
         """Return {antenna id: FTE} of the agents of the staff plan in
-        force at date: the posts without a management level (information
-        officers, administrative managers, public-relations managers) but
-        those to remove, placed in a unit of the antenna; a post shared
-        between units counts in each for its share"""
-        Position = Pool().get('gru.staff.position')
-        plan = cls.staff_plan(date)
+        force at date (or of plan): the authorised posts without a
+        management level (information officers, administrative managers,
+        public-relations managers), neither frozen nor to remove, working
+        for the antenna; a post shared between units counts in each for
+        its share (gru.staff.plan.antenna_fte)"""
+        Plan = Pool().get('gru.staff.plan')
+        if plan is None:
+            plan = cls.staff_plan(date)
         if not plan:
             return {}
-        fte = defaultdict(Decimal)
-        with without_check_access():
-            positions = Position.search([
-                    ('plan', '=', plan.id),
-                    ('status', '!=', 'to_remove'),
-                    ('management_level', '=', 'none'),
-                    ])
-            for position in positions:
-                if position.unit and position.unit.antenna:
-                    fte[position.unit.antenna.id] += (
-                        (position.fte or 0) * position.main_share)
-                for line in position.extra_units:
-                    if line.unit.antenna:
-                        fte[line.unit.antenna.id] += (
-                            (position.fte or 0) * (line.share or 0))
-        return dict(fte)
+        return Plan.antenna_fte(plan=plan, management=False)
 
     @classmethod
     def threshold(cls):
@@ -364,7 +338,7 @@ class EquityMonth(EquityMixin, ModelSQL, ModelView):
                 plan = cls.staff_plan(end)
                 key = plan.id if plan else None
                 if key not in ftes:
-                    ftes[key] = cls.agent_fte(end)
+                    ftes[key] = cls.agent_fte(plan=plan) if plan else {}
                 counts = contacts.get(row.month, {})
                 fte = {a: f for a, f in ftes[key].items()
                     if a in antennas or a in counts}

@@ -5,3 +5,7 @@ from trytond.exceptions import UserError
 
 class ExperimentContextError(UserError):
     pass
+
+
+class PackError(UserError):
+    pass

@@ -13,10 +13,12 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Literal, Null, Select, Union
+from sql import Cast, Literal, Null, Select, Union
 from sql.aggregate import Count, Sum
 from sql.conditionals import Case
+from sql.functions import Function
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
@@ -38,8 +40,6 @@ WEEKLY_HOURS = Decimal(35)
 WRAP_UP = 1
 # the default length of the before and after periods, in weeks
 COMPARISON_WEEKS = 12
-# the windows measured in one query
-CHUNK = 100
 
 # the figures measured per antenna and window, in the order of the
 # comparison
@@ -74,6 +74,27 @@ def _seconds(value):
 
 def _midnight(date):
     return dt.datetime.combine(date, dt.time())
+
+
+class _Date(Function):
+    "The date of a timestamp (SQLite's DATE, PostgreSQL's CAST AS DATE)"
+    __slots__ = ()
+    _function = 'DATE'
+
+
+def _day(column):
+    if backend.name == 'postgresql':
+        return Cast(column, 'DATE')
+    return _Date(column)
+
+
+def _number(value):
+    "Return a sum of the database as a number: intervals in seconds"
+    if value is None:
+        return 0
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return value
 
 
 def periods(from_date, to_date, granularity):
@@ -254,37 +275,32 @@ class MeasureMixin:
         end date)}: the sums over [start, end) of the antenna, then
         the hours and shares of working time"""
         weekly_hours, wrap_up = cls.settings()
-        result = {}
-        keys = list(windows)
-        for i in range(0, len(keys), CHUNK):
-            # the SQL keys are the numbers of the windows in the chunk
-            chunk = {n: windows[k] for n, k in enumerate(keys[i:i + CHUNK])}
-            sums = {k: {
-                    'days': (e - s).days, 'fte': Decimal(0),
-                    'talk_seconds': 0., 'answered_calls': 0,
-                    'counter_minutes': 0, 'visits': 0, 'visits_seen': 0,
-                    'permanence_visits': 0, 'permanences': 0,
-                    'contacts_phone': 0, 'contacts_counter': 0,
-                    'requests_answered': 0,
-                    } for k, (_, s, e) in chunk.items()}
-            cls._measure_calls(chunk, sums)
-            cls._measure_visits(chunk, sums)
-            cls._measure_permanences(chunk, sums)
-            cls._measure_requests(chunk, sums)
-            cls._measure_fte(chunk, sums)
-            for n, figures in sums.items():
-                result[keys[i + n]] = shares(figures, weekly_hours, wrap_up)
-        return result
+        if not windows:
+            return {}
+        sums = {k: {
+                'days': (e - s).days, 'fte': Decimal(0),
+                'talk_seconds': 0., 'answered_calls': 0,
+                'counter_minutes': 0, 'visits': 0, 'visits_seen': 0,
+                'permanence_visits': 0, 'permanences': 0,
+                'contacts_phone': 0, 'contacts_counter': 0,
+                'requests_answered': 0,
+                } for k, (_, s, e) in windows.items()}
+        cls._measure_calls(windows, sums)
+        cls._measure_visits(windows, sums)
+        cls._measure_permanences(windows, sums)
+        cls._measure_requests(windows, sums)
+        cls._measure_fte(windows, sums)
+        return {k: shares(figures, weekly_hours, wrap_up)
+            for k, figures in sums.items()}
 
     @classmethod
     def _grouped(cls, table, antenna, time, windows, columns, where=None):
         """Yield (key, *sums) of the columns [(expression, aggregate)] of
         the rows of table in each window, by the antenna and time
-        columns"""
+        columns. The aggregates (Count or Sum) are taken per antenna and
+        day in one query over the span of the windows, then added up per
+        window: the windows start and end at midnight."""
         cursor = Transaction().connection.cursor()
-        whens = [((antenna == a) & (time >= _midnight(s))
-                & (time < _midnight(e)), Literal(k))
-            for k, (a, s, e) in windows.items()]
         antennas = list({a for a, _, _ in windows.values()})
         start = min(s for _, s, _ in windows.values())
         end = max(e for _, _, e in windows.values())
@@ -292,16 +308,33 @@ class MeasureMixin:
             & (time < _midnight(end)))
         if where is not None:
             condition &= where
-        inner = table.select(Case(*whens, else_=Null).as_('key'),
+        inner = table.select(antenna.as_('antenna'),
+            _day(time).as_('day'),
             *[c.as_('v%s' % i) for i, (c, _) in enumerate(columns)],
             where=condition)
-        query = inner.select(inner.key,
-            *[agg(getattr(inner, 'v%s' % i))
-                for i, (_, agg) in enumerate(columns)],
-            where=inner.key != Null,
-            group_by=[inner.key])
-        cursor.execute(*query)
-        yield from cursor
+        cursor.execute(*inner.select(inner.antenna, inner.day,
+                *[agg(getattr(inner, 'v%s' % i))
+                    for i, (_, agg) in enumerate(columns)],
+                group_by=[inner.antenna, inner.day]))
+        days = defaultdict(dict)
+        for row in cursor:
+            day = row[1]
+            if isinstance(day, str):
+                day = dt.date.fromisoformat(day[:10])
+            elif isinstance(day, dt.datetime):
+                day = day.date()
+            days[row[0]][day] = [_number(v) for v in row[2:]]
+        for key, (a, s, e) in windows.items():
+            totals = [0] * len(columns)
+            by_day = days.get(a, {})
+            if by_day:
+                day = s
+                while day < e:
+                    values = by_day.get(day)
+                    if values:
+                        totals = [t + v for t, v in zip(totals, values)]
+                    day += dt.timedelta(days=1)
+            yield (key, *totals)
 
     @classmethod
     def _measure_calls(cls, windows, sums):
@@ -364,32 +397,23 @@ class MeasureMixin:
 
     @classmethod
     def _measure_fte(cls, windows, sums):
-        """The FTE of the filled positions of the antenna's units in the
-        approved staff plan in force at the end of the window (the latest
-        approved one before it, else the first approved one)"""
-        pool = Pool()
-        Plan = pool.get('gru.staff.plan')
-        Unit = pool.get('gru.staff.unit')
-        plans = Plan.search([('state', '=', 'approved')],
-            order=[('reference_date', 'ASC'), ('id', 'ASC')])
-        if not plans:
-            return
-        antennas = list({a for a, _, _ in windows.values()})
-        fte = defaultdict(Decimal)
-        for unit in Unit.search([
-                    ('plan', 'in', [p.id for p in plans]),
-                    ('antenna', 'in', antennas),
-                    ]):
-            key = (unit.plan.id, unit.antenna.id)
-            fte[key] += sum((p.fte or 0) * p.main_share
-                for p in unit.positions if p.status == 'filled')
-            fte[key] += sum((l.position.fte or 0) * (l.share or 0)
-                for l in unit.shared_positions
-                if l.position.status == 'filled')
+        """The FTE of the filled positions (every level: the people
+        actually there) working for the antenna in the approved staff
+        plan in force on the last day of the window
+        (gru.staff.plan.antenna_fte)"""
+        Plan = Pool().get('gru.staff.plan')
+        plans, ftes = {}, {}
         for key, (antenna, start, end) in windows.items():
-            in_force = [p for p in plans if p.reference_date < end]
-            plan = in_force[-1] if in_force else plans[0]
-            sums[key]['fte'] = fte.get((plan.id, antenna), Decimal(0))
+            last = end - dt.timedelta(days=1)
+            if last not in plans:
+                plans[last] = Plan.plan_in_force(last)
+            plan = plans[last]
+            if plan is None:
+                continue
+            if plan.id not in ftes:
+                ftes[plan.id] = Plan.antenna_fte(plan=plan,
+                    filled_only=True, management=True)
+            sums[key]['fte'] = ftes[plan.id].get(antenna, Decimal(0))
 
 
 class Indicator(MeasureMixin, ModelSQL, ModelView):
@@ -503,28 +527,35 @@ class Indicator(MeasureMixin, ModelSQL, ModelView):
             union.period_index,
             where=where)
 
-    def _window(self):
-        start, end = self.periods()[self.period_index]
-        return self.antenna.id, start, end
+    @classmethod
+    def _windows(cls, indicators):
+        """Return {id: (antenna id, start, end)} of the indicators, from
+        their ids (antenna * MAX_PERIODS + period index)"""
+        periods = cls.periods()
+        result = {}
+        for indicator in indicators:
+            antenna, index = divmod(indicator.id, MAX_PERIODS)
+            start, end = periods[index]
+            result[indicator.id] = (antenna, start, end)
+        return result
 
     @classmethod
     def get_period(cls, indicators, names):
         granularity = cls.granularity()
         result = {n: {} for n in names}
-        for indicator in indicators:
-            _, start, end = indicator._window()
+        for id_, (_, start, end) in cls._windows(indicators).items():
             values = {
                 'period': period_name(start, granularity),
                 'period_start': start,
                 'period_end': end - dt.timedelta(days=1),
                 }
             for name in names:
-                result[name][indicator.id] = values[name]
+                result[name][id_] = values[name]
         return result
 
     @classmethod
     def get_figures(cls, indicators, names):
-        figures = cls.measure_windows({i.id: i._window() for i in indicators})
+        figures = cls.measure_windows(cls._windows(indicators))
         return {n: {i.id: figures[i.id][n] for i in indicators}
             for n in names}
 

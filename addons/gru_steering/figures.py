@@ -5,6 +5,13 @@ percentiles, mean, age buckets, Gini coefficient and max/min ratio."""
 import datetime as dt
 import math
 
+from sql import Null
+from sql.aggregate import Aggregate
+from sql.conditionals import Case
+from sql.functions import Extract
+
+from trytond import backend
+
 # the age buckets of the backlog: (key, last day included); the last
 # bucket has no bound
 AGE_BUCKETS = [
@@ -100,3 +107,31 @@ def seconds(delta):
     if isinstance(delta, dt.timedelta):
         return delta.total_seconds()
     return float(delta)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's PERCENTILE_CONT(fraction) WITHIN GROUP (ORDER BY
+    value): the same interpolation as percentile(); NULL values are left
+    out"""
+    __slots__ = ()
+    _sql = 'PERCENTILE_CONT'
+
+
+def sql_percentiles():
+    """Return whether the database computes the percentiles (PostgreSQL):
+    the figures are then aggregated in SQL, else in Python over the rows"""
+    return backend.name == 'postgresql'
+
+
+def sql_percentile(fraction, value, condition=None):
+    """Return the SQL percentile of the value expression (of the rows
+    meeting condition)"""
+    from sql import Literal
+    if condition is not None:
+        value = Case((condition, value), else_=Null)
+    return PercentileCont(Literal(fraction), within=[value])
+
+
+def sql_seconds(interval):
+    "Return the SQL seconds of an interval expression (PostgreSQL)"
+    return Extract('EPOCH', interval)

@@ -16,3 +16,14 @@ class Rule(metaclass=PoolMeta):
     @classmethod
     def gru_scoped_models(cls):
         return super().gru_scoped_models() | MODELS
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('gru.steering.pack|generate_previous_month',
+                "Generate the Monthly Steering Pack"))

@@ -6,22 +6,26 @@ import datetime as dt
 import json
 from collections import defaultdict
 
-from sql import Cast, Column, Null
-from sql.aggregate import Count, Min
+from sql import Cast, Column, Literal, Null
+from sql.aggregate import Avg, Count, Min, Sum
 from sql.conditionals import Case
+from sql.functions import Floor
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.modelsql import convert_from
 from trytond.pool import Pool
 from trytond.pyson import Eval, If, In
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 from gru_inbox.inbox import OPEN_STATES
 from gru_inbox.reporting import channel_color
 
 from .figures import (
-    AGE_BUCKETS, age_bucket, hours, mean, median, percentile, seconds)
+    AGE_BUCKETS, age_bucket, hours, mean, median, percentile, seconds,
+    sql_percentile, sql_percentiles, sql_seconds)
 
 # what the service levels of the requests can be grouped by
 # (gru_service_dimensions of the context)
@@ -191,17 +195,48 @@ class RequestService(ModelSQL, ModelView):
             group_by=[Column(request, d) for d in dimensions])
 
     @classmethod
+    def row_keys(cls, rows):
+        """Return {row id: dimension values} of the rows: a row's id is the
+        smallest id of the requests of its group, whose values are the
+        group's (read by id: cheaper than the rows' fields)"""
+        Request = Pool().get('gru.inbox.request')
+        dimensions = cls.dimensions()
+        request = Request.__table__()
+        cursor = Transaction().connection.cursor()
+        ids = [r.id for r in rows]
+        keys = {}
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*request.select(request.id,
+                    *(Column(request, d) for d in dimensions),
+                    where=reduce_ids(request.id, sub_ids)))
+            for line in cursor:
+                keys[line[0]] = tuple(line[1:])
+        return keys
+
+    @classmethod
     def get_labels(cls, rows, names):
+        pool = Pool()
+        Antenna = pool.get('gru.antenna')
+        Scheme = pool.get('gru.scheme')
         result = {n: {} for n in names}
         no_antenna = gettext('gru_inbox.msg_volume_no_antenna')
         no_scheme = gettext('gru_inbox.msg_volume_no_scheme')
-        for row in rows:
-            if 'antenna_name' in result:
-                result['antenna_name'][row.id] = (
-                    row.antenna.rec_name if row.antenna else no_antenna)
-            if 'scheme_name' in result:
-                result['scheme_name'][row.id] = (
-                    row.scheme.rec_name if row.scheme else no_scheme)
+        dimensions = cls.dimensions()
+        keys = cls.row_keys(rows)
+        missing = (None,) * len(dimensions)
+        for name, Model, empty in [
+                ('antenna', Antenna, no_antenna),
+                ('scheme', Scheme, no_scheme)]:
+            if name + '_name' not in result:
+                continue
+            if name not in dimensions:
+                result[name + '_name'] = {r.id: empty for r in rows}
+                continue
+            index = dimensions.index(name)
+            ids = {k[index] for k in keys.values() if k[index] is not None}
+            labels = {r.id: r.rec_name for r in Model.browse(sorted(ids))}
+            result[name + '_name'] = {r.id: labels.get(
+                    keys.get(r.id, missing)[index], empty) for r in rows}
         return result
 
     @classmethod
@@ -214,7 +249,33 @@ class RequestService(ModelSQL, ModelView):
     @classmethod
     def get_figures(cls, rows, names):
         """Compute the figures of the rows from the requests of their
-        group, read once for all the rows"""
+        group: aggregated by the database when it computes percentiles
+        (PostgreSQL), else from the requests read once for all the rows"""
+        dimensions = cls.dimensions()
+        now = cls.now()
+        keys = cls.row_keys(rows)
+        if sql_percentiles():
+            groups = cls.group_figures_sql(now, set(keys.values()))
+        else:
+            groups = cls.group_figures_python(now)
+        missing = (None,) * len(dimensions)
+
+        result = {n: {} for n in names}
+        empty = None
+        for row in rows:
+            figures = groups.get(keys.get(row.id, missing))
+            if figures is None:
+                if empty is None:
+                    empty = cls.figures([], now)
+                figures = empty
+            for name in names:
+                result[name][row.id] = figures[name]
+        return result
+
+    @classmethod
+    def group_figures_python(cls, now):
+        """Return {dimension values: figures} of the requests of the
+        context, computed in Python from their rows"""
         dimensions = cls.dimensions()
         tables, where = cls._requests()
         request, _ = tables[None]
@@ -224,24 +285,88 @@ class RequestService(ModelSQL, ModelView):
                 request.received_at, request.first_response_at,
                 request.first_response_due, request.state,
                 where=where))
-        now = cls.now()
         groups = defaultdict(list)
         for line in cursor:
             groups[tuple(line[:len(dimensions)])].append(
                 line[len(dimensions):])
+        return {k: cls.figures(v, now) for k, v in groups.items()}
 
-        def key(row):
-            values = []
-            for name in dimensions:
-                value = getattr(row, name)
-                values.append(getattr(value, 'id', value))
-            return tuple(values)
-
-        result = {n: {} for n in names}
-        for row in rows:
-            figures = cls.figures(groups.get(key(row), []), now)
-            for name in names:
-                result[name][row.id] = figures[name]
+    @classmethod
+    def group_figures_sql(cls, now, keys=None):
+        """Return {dimension values: figures} of the requests of the
+        context (of the groups of keys when given: a set of dimension
+        values), aggregated by the database (PostgreSQL): the same figures
+        as figures()"""
+        dimensions = cls.dimensions()
+        tables, where = cls._requests()
+        request, _ = tables[None]
+        if keys is not None:
+            # the requests of the values of each dimension of the keys:
+            # the groups of the keys and maybe a few others
+            for index, name in enumerate(dimensions):
+                column = Column(request, name)
+                values = {k[index] for k in keys}
+                condition = Literal(False)
+                if values - {None}:
+                    condition = column.in_(sorted(values - {None}))
+                if None in values:
+                    condition |= column == Null
+                where &= condition
+        cursor = Transaction().connection.cursor()
+        responded = request.first_response_at
+        received = request.received_at
+        due = request.first_response_due
+        counted = (due != Null) & ((responded != Null) | (due < now))
+        within = (due != Null) & (responded != Null) & (responded <= due)
+        is_open = request.state.in_(list(OPEN_STATES)) & (received != Null)
+        inner = convert_from(None, tables).select(
+            *(Column(request, d).as_(d) for d in dimensions),
+            (sql_seconds(responded - received) / 3600).as_('delay'),
+            Case((counted, Literal(1)), else_=Literal(0)).as_('counted'),
+            Case((within, Literal(1)), else_=Literal(0)).as_('within'),
+            Case((is_open, Floor(sql_seconds(Literal(now) - received)
+                        / 86400)), else_=Null).as_('age'),
+            where=where)
+        buckets = []
+        lower = None
+        for key, last in AGE_BUCKETS:
+            condition = inner.age != Null
+            if lower is not None:
+                condition &= inner.age > lower
+            if last is not None:
+                condition &= inner.age <= last
+            buckets.append(Sum(Case((condition, Literal(1)),
+                        else_=Literal(0))))
+            lower = last
+        cursor.execute(*inner.select(
+                *(Column(inner, d) for d in dimensions),
+                Count(inner.delay),
+                sql_percentile(0.5, inner.delay),
+                Avg(inner.delay),
+                Sum(inner.counted),
+                Sum(inner.within),
+                *buckets,
+                group_by=[Column(inner, d) for d in dimensions]))
+        result = {}
+        size = len(dimensions)
+        for line in cursor:
+            responded_, median_, mean_, counted, within = line[size:size + 5]
+            counted = int(counted or 0)
+            within = int(within or 0)
+            figures = {
+                'responded': responded_,
+                'response_median': (float(median_)
+                    if median_ is not None else None),
+                'response_mean': (float(mean_)
+                    if mean_ is not None else None),
+                'sla_counted': counted,
+                'within_sla': 100. * within / counted if counted else None,
+                }
+            backlog = dict(zip((k for k, _ in AGE_BUCKETS),
+                    (int(v or 0) for v in line[size + 5:])))
+            figures['backlog'] = sum(backlog.values())
+            figures.update(backlog)
+            result[tuple(line[:size])] = figures
         return result
 
     @classmethod
@@ -350,6 +475,26 @@ class CallService(ModelSQL, ModelView):
 
     @classmethod
     def get_figures(cls, rows, names):
+        if sql_percentiles():
+            groups = cls.group_figures_sql()
+        else:
+            groups = cls.group_figures_python()
+        result = {n: {} for n in names}
+        empty = None
+        for row in rows:
+            figures = groups.get(row.antenna.id if row.antenna else None)
+            if figures is None:
+                if empty is None:
+                    empty = cls.figures([])
+                figures = empty
+            for name in names:
+                result[name][row.id] = figures[name]
+        return result
+
+    @classmethod
+    def group_figures_python(cls):
+        """Return {antenna id: figures} of the calls of the context,
+        computed in Python from their rows"""
         tables, where = cls._calls()
         call, _ = tables[None]
         cursor = Transaction().connection.cursor()
@@ -359,12 +504,48 @@ class CallService(ModelSQL, ModelView):
         groups = defaultdict(list)
         for antenna, outcome, waiting in cursor:
             groups[antenna].append((outcome, waiting))
-        result = {n: {} for n in names}
-        for row in rows:
-            figures = cls.figures(groups.get(
-                    row.antenna.id if row.antenna else None, []))
-            for name in names:
-                result[name][row.id] = figures[name]
+        return {k: cls.figures(v) for k, v in groups.items()}
+
+    @classmethod
+    def group_figures_sql(cls):
+        """Return {antenna id: figures} of the calls of the context,
+        aggregated by the database (PostgreSQL): the same figures as
+        figures()"""
+        tables, where = cls._calls()
+        call, _ = tables[None]
+        cursor = Transaction().connection.cursor()
+        offered = ((call.outcome != Null)
+            & ~call.outcome.in_([o for o in NOT_OFFERED if o]))
+        inner = convert_from(None, tables).select(
+            call.antenna.as_('antenna'),
+            Case((offered, Literal(1)), else_=Literal(0)).as_('offered'),
+            Case((offered & (call.outcome == 'answered'), Literal(1)),
+                else_=Literal(0)).as_('answered'),
+            Case((offered & (call.outcome == 'abandoned'), Literal(1)),
+                else_=Literal(0)).as_('abandoned'),
+            Case((offered, sql_seconds(call.waiting_time)),
+                else_=Null).as_('wait'),
+            where=where)
+        cursor.execute(*inner.select(inner.antenna,
+                Sum(inner.offered), Sum(inner.answered),
+                Sum(inner.abandoned),
+                sql_percentile(0.5, inner.wait),
+                sql_percentile(0.9, inner.wait),
+                group_by=[inner.antenna]))
+        result = {}
+        for antenna, total, answered, abandoned, p50, p90 in cursor:
+            total, answered = int(total or 0), int(answered or 0)
+            abandoned = int(abandoned or 0)
+            result[antenna] = {
+                'offered': total,
+                'answered': answered,
+                'answered_share': (100. * answered / total
+                    if total else None),
+                'abandoned_share': (100. * abandoned / total
+                    if total else None),
+                'wait_p50': float(p50) if p50 is not None else None,
+                'wait_p90': float(p90) if p90 is not None else None,
+                }
         return result
 
     @classmethod

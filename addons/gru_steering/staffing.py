@@ -5,7 +5,6 @@ counter load needs per antenna (Erlang C), beside the staff plan's posts."""
 import datetime as dt
 import math
 from collections import defaultdict
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sql import Literal, Null
@@ -20,7 +19,6 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 
 from gru_sla.exceptions import CalendarError
-from gru_staff.analysis import PlanData
 
 from . import erlang
 
@@ -34,8 +32,6 @@ DEFAULT_TIMEZONE = 'Europe/Paris'
 # the outcomes of a call that an agent could have taken
 OFFERED_OUTCOMES = ['answered', 'missed', 'abandoned', 'overflowed',
     'callback']
-# the positions of a plan that do not staff an antenna
-CLOSED_STATUSES = {'frozen', 'to_remove'}
 DEFAULTS = {
     'basis': 'busy_hour',
     'call_share': 80,
@@ -287,31 +283,13 @@ def _set_staff(row, prefix, staff):
 
 
 def plan_officer_posts(plan, titles):
-    """Return {antenna id: FTE} of the information-officer posts of plan
-    working for the antenna units: posts placed in the antenna (their main
-    share) and the shares of posts shared with it; frozen posts and posts
-    to remove are not counted, vacant ones and those to create are"""
-    data = PlanData(plan)
-    unit_antenna = {}
-    for unit in data.units.values():
-        if unit['antenna'] and unit['kind'] == 'antenna':
-            for unit_id in data.subtree(unit['id']):
-                unit_antenna.setdefault(unit_id, unit['antenna'])
-    posts = defaultdict(Decimal)
-    for antenna_id in set(unit_antenna.values()):
-        posts[antenna_id] = Decimal(0)
-    for position in data.positions.values():
-        if (position['status'] in CLOSED_STATUSES
-                or (position['title'] not in titles
-                    and position['job_family'] not in titles)):
-            continue
-        main = Decimal(1) - sum(s for _, s in position['extra'])
-        if position['unit'] in unit_antenna:
-            posts[unit_antenna[position['unit']]] += position['fte'] * main
-        for unit_id, share in position['extra']:
-            if unit_id in unit_antenna:
-                posts[unit_antenna[unit_id]] += position['fte'] * share
-    return {a: v.quantize(Decimal('0.01')) for a, v in posts.items()}
+    """Return {antenna id: FTE} of the information-officer posts (title or
+    job family in titles) of plan working for the antennas: the
+    authorised posts (frozen posts and posts to remove are not counted,
+    vacant ones and those to create are), their main share in their unit
+    and their shares in the others (gru.staff.plan.antenna_fte)"""
+    Plan = Pool().get('gru.staff.plan')
+    return Plan.antenna_fte(plan=plan, titles=titles, management=True)
 
 
 def default_plan():

@@ -31,11 +31,9 @@ def load(ctx):
     employees = demo.staff_report_plans(source, target)
     if employees:
         ctx.log('%d employees occupy the posts' % len(employees))
-    if source.state == 'draft':
-        Plan.submit([source])
-        Plan.approve([source])
-    if target.state == 'draft':
-        Plan.submit([target])
+    # both approved: the target (3 October 2022) is the plan in force, the
+    # one of the equity's agent FTE, with the Bassin minier's posts
+    demo.approve_report_plans(source, target)
     for plan in [source, target]:
         if not plan.org_chart:
             Plan.draw_org_chart([plan])

@@ -166,9 +166,9 @@ def _events(ctx, since):
 
 
 def load(ctx):
-    from gru_phone.phone import parse_number
-
     from trytond.pool import Pool
+
+    from gru_phone.phone import parse_number
     pool = Pool()
     Company = pool.get('company.company')
     Antenna = pool.get('gru.antenna')

@@ -7,12 +7,12 @@ import datetime as dt
 import unittest
 from decimal import Decimal
 
-from gru_steering.figures import gini, max_min_ratio
-
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
+
+from gru_steering.figures import gini, max_min_ratio
 
 from .test_service import create_antenna, create_request
 
@@ -200,3 +200,40 @@ class EquityTestCase(unittest.TestCase):
                     'contacts', 'gini', 'max_min', 'alerts'], **PERIOD)
             self.assertEqual([(r['contacts'], r['gini'], r['max_min'],
                         r['alerts']) for r in rows], [(1, None, None, 0)])
+
+    @with_transaction()
+    def test_report_plans(self):
+        """With the report's staff plans of the demo, the Bassin minier
+        (a planned antenna receiving contacts) has its agent FTE: its two
+        public-relations posts of the target plan in force"""
+        from gru_staff import demo
+        pool = Pool()
+        Antenna = pool.get('gru.antenna')
+        company = create_company()
+        with set_company(company):
+            codes = {u[4] for u in demo.TARGET_UNITS if u[4]} | {
+                u[4] for u in demo.SOURCE_UNITS if u[4]}
+            for code in sorted(codes):
+                create_antenna(code, "Antenne %s" % code)
+            antennas = {a.code: a for a in Antenna.search([])}
+            antennas['BMN'].state = 'planned'
+            antennas['BMN'].save()
+            source, target = demo.build_report_plans(company)
+            demo.staff_report_plans(source, target)
+            demo.approve_report_plans(source, target)
+            for code, count in [('BMN', 6), ('ARR', 2), ('AMI', 3)]:
+                for day in range(1, count + 1):
+                    create_request(company, antennas[code], 'phone',
+                        D(2026, 1, day))
+            rows = self.read('gru.steering.equity', [
+                    'antenna', 'contacts', 'fte', 'per_fte'], **PERIOD)
+            rows = {r['antenna']: r for r in rows}
+            bmn = rows[antennas['BMN'].id]
+            self.assertEqual((bmn['contacts'], bmn['fte'], bmn['per_fte']),
+                (6, 2, 3))
+            arr = rows[antennas['ARR'].id]
+            self.assertEqual((arr['contacts'], arr['fte'], arr['per_fte']),
+                (2, 2, 1))
+            ami = rows[antennas['AMI'].id]
+            self.assertEqual((ami['contacts'], ami['fte'], ami['per_fte']),
+                (3, 2, 1.5))

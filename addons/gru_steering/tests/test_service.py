@@ -6,13 +6,14 @@ known data."""
 import datetime as dt
 import unittest
 
-from gru_steering.figures import age_bucket, mean, median, percentile
-
+from trytond import backend
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
+
+from gru_steering.figures import age_bucket, mean, median, percentile
 
 D = dt.datetime
 NOW = D(2026, 2, 10, 12)
@@ -230,6 +231,58 @@ class ServiceTestCase(unittest.TestCase):
             rows = self.read('gru.steering.service.call', ['antenna'],
                 antenna=laon.id, **PERIOD)
             self.assertEqual([r['antenna'] for r in rows], [laon.id])
+
+    def assertFiguresEqual(self, first, second):
+        "Assert the figures are equal, the floats almost"
+        self.assertEqual(set(first), set(second))
+        for key in first:
+            self.assertEqual(set(first[key]), set(second[key]), key)
+            for name, value in first[key].items():
+                if isinstance(value, float):
+                    self.assertAlmostEqual(value, second[key][name],
+                        msg=(key, name))
+                else:
+                    self.assertEqual(value, second[key][name], (key, name))
+
+    @with_transaction()
+    def test_sql_and_python_paths(self):
+        """The figures aggregated by PostgreSQL are those computed in
+        Python over the same rows (SQLite computes them in Python)"""
+        pool = Pool()
+        RequestService = pool.get('gru.steering.service.request')
+        CallService = pool.get('gru.steering.service.call')
+        company = create_company()
+        with set_company(company):
+            amiens, laon = self.create_requests(company)
+            for i, (wait, outcome) in enumerate([(10, 'answered'),
+                        (25, 'answered'), (90, 'abandoned'),
+                        (None, 'out_of_hours'), (33, 'overflowed'),
+                        (7, 'missed'), (None, 'answered')]):
+                create_call(i, amiens if i % 3 else laon,
+                    D(2026, 1, 12 + i, 10), outcome, wait)
+            transaction = Transaction()
+            for dimensions in [['antenna'], ['channel'],
+                    ['antenna', 'channel', 'scheme']]:
+                with transaction.set_context(_sla_now=NOW,
+                        gru_service_dimensions=dimensions, **PERIOD):
+                    python = RequestService.group_figures_python(NOW)
+                    self.assertTrue(python)
+                    if backend.name != 'postgresql':
+                        continue
+                    self.assertFiguresEqual(
+                        RequestService.group_figures_sql(NOW), python)
+                    # only the groups of some keys
+                    key = sorted(python, key=str)[0]
+                    self.assertFiguresEqual(
+                        {k: v for k, v in RequestService.group_figures_sql(
+                                NOW, {key}).items() if k == key},
+                        {key: python[key]})
+            with transaction.set_context(**PERIOD):
+                python = CallService.group_figures_python()
+                self.assertEqual(set(python), {amiens.id, laon.id})
+                if backend.name == 'postgresql':
+                    self.assertFiguresEqual(
+                        CallService.group_figures_sql(), python)
 
     @with_transaction()
     def test_access(self):
