@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import re
 
+from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSingleton, ModelSQL, ModelView, Unique, Workflow, fields)
@@ -18,6 +19,18 @@ from gru_contact.tools import normalize_email, parse_phone
 
 from . import docx_merge, extraction, separator, tesseract
 from .exceptions import LetterError, ScanError, UsagerCreationWarning
+
+# the queue of the OCR tasks (trytond-worker --name gru_letter_ocr serves
+# it alone) and the age after which the scheduler reads a letter whose task
+# did not run (worker stopped, task failed)
+OCR_QUEUE = 'gru_letter_ocr'
+OCR_QUEUE_DELAY = dt.timedelta(minutes=10)
+
+
+def has_worker():
+    "Whether trytond-worker processes run the task queue ([queue] worker)"
+    return config.getboolean('queue', 'worker', default=False)
+
 
 STATES = [
     ('registered', "Registered"),
@@ -523,22 +536,35 @@ class Letter(ExportAccessMixin, Workflow, ModelSQL, ModelView):
                     site=site, source=source, document=document,
                     pages=count, company=company))
         cls.save(letters)
+        if has_worker():
+            # one task a letter, read by the trytond-worker processes in
+            # parallel once this transaction is committed
+            with Transaction().set_context(
+                    queue_name=OCR_QUEUE, queue_batch=1):
+                cls.__queue__.process_ocr(letters)
         return letters
 
-    # OCR (run by the scheduler, never inside a user's click)
+    # OCR (in the task queue when a worker runs, else by the scheduler;
+    # never inside a user's click)
 
     @classmethod
     def process_ocr(cls, letters=None):
         """Read the registered letters with their OCR service and extract
-        their fields. Called by the scheduler."""
+        their fields. Called by the scheduler and by the queued tasks of
+        register: with a worker the scheduler only reads the letters left
+        behind (registered more than OCR_QUEUE_DELAY ago)."""
         pool = Pool()
         Configuration = pool.get('gru.letter.configuration')
         Incoming = pool.get('document.incoming')
         if letters is None:
-            letters = cls.search([
-                    ('state', '=', 'registered'),
-                    ('document', '!=', None),
-                    ], order=[('id', 'ASC')],
+            domain = [
+                ('state', '=', 'registered'),
+                ('document', '!=', None),
+                ]
+            if has_worker():
+                domain.append(('create_date', '<',
+                        dt.datetime.now() - OCR_QUEUE_DELAY))
+            letters = cls.search(domain, order=[('id', 'ASC')],
                 limit=Configuration(1).ocr_batch)
         documents = [l.document for l in letters
             if l.state == 'registered' and l.document

@@ -22,10 +22,17 @@ business calendar and makes every agent available, then measures:
     calls against its target share (target: within +/- 10 % of it).
 Prints every figure with its target; with --check exits 1 when one is
 missed.
+With --serve-workers 1,2 (a) is measured again, with the same clients and
+the same decisions, against the production serving of scripts/serve
+(gunicorn with that many worker processes on the same database, the same
+configuration, no cron nor task worker) after the one-process server, and
+the figures of each are printed side by side; --only-decisions skips (b)
+and (c).
 
 Usage: .venv/bin/python tests/benchmarks/bench_phone.py [--backend
     postgresql|sqlite] [--clients 20] [--decisions 4000] [--events-calls
-    1000] [--day-calls 2000] [--check]
+    1000] [--day-calls 2000] [--serve-workers 1,2] [--only-decisions]
+    [--check]
 Environment: GRU_BENCH_POSTGRESQL_URI (default postgresql://127.0.0.1:5432/)
 The PostgreSQL database gru_bench_phone is dropped at the end.
 """
@@ -36,7 +43,10 @@ import json
 import math
 import os
 import random
+import re
+import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -55,6 +65,7 @@ TARGET_EVENTS = 500
 TARGET_SHARE = 10  # % of the target share
 BATCH = 20  # CTI_BATCH of the proxy
 missed_targets = []
+decision_figures = []  # (server, p50 s, p99 s, decisions/s) of each (a)
 
 
 def log(message):
@@ -204,7 +215,69 @@ def bench_decisions(server, key, codes, clients, total, rng,
         '< %d ms' % (TARGET_P99 * 1000))
     verdict('rate reached', rate >= TARGET_DECISIONS,
         '%.0f decisions/s' % rate, '>= %d/s' % TARGET_DECISIONS)
+    decision_figures.append((backend, p50, p99, rate))
     return answers
+
+
+class Served:
+    """scripts/serve with workers WSGI processes on the database of the
+    demo server, its configuration and filestore; no cron, no task worker
+    (the one-process server runs neither)"""
+
+    def __init__(self, server, workers):
+        from tests.support import free_port
+        self.database = server.database
+        self.port = free_port()
+        self.workers = workers
+        self.logs = os.path.join(server.tmp, 'serve-%d' % workers)
+        env = dict(server.env, TRYTOND_DATABASE__PATH=server.tmp,
+            TRYTOND_EMAIL__URI='smtp://127.0.0.1:%d' % server.smtp.port,
+            # trytond's level of the one-process server
+            GRU_WEB_LOG_LEVEL='40')
+        self.process = subprocess.Popen([
+                os.path.join(ROOT, 'scripts', 'serve'),
+                '-d', server.database, '--workers', str(workers),
+                '--queue-workers', '0', '--no-cron',
+                '-c', os.path.join(ROOT, 'config', 'demo.conf'),
+                '--listen', '127.0.0.1:%d' % self.port,
+                '--log-dir', self.logs],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def wait(self, key, codes, timeout=300):
+        "Wait until every worker answered, then warm each one up"
+        deadline = time.monotonic() + timeout
+        pids = set()
+        while len(pids) < self.workers:
+            if self.process.poll() is not None or \
+                    time.monotonic() > deadline:
+                raise RuntimeError('scripts/serve did not start, see %s'
+                    % self.logs)
+            try:
+                run_clients(2 * self.workers, lambda i: Client(self,
+                        key).get('decision', {'call_id': uuid.uuid4().hex,
+                            'postal_code': codes[i % len(codes)]}))
+            except RuntimeError:
+                time.sleep(0.5)
+            try:
+                with open(os.path.join(self.logs, 'access.log')) as fp:
+                    pids = set(re.findall(r' 200 .* worker=<?(\d+)',
+                            fp.read()))
+            except FileNotFoundError:  # before the first answer
+                pass
+        # the warm-up of bench_decisions, in every process
+        run_clients(2 * self.workers, lambda i: [Client(self, key).get(
+                    'decision', {'call_id': uuid.uuid4().hex,
+                        'postal_code': code}) for code in codes[:20]])
+        return self
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(90)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def call_events(answer, start):
@@ -479,7 +552,13 @@ def main():
     parser.add_argument('--seed', type=int, default=42)
     parser.add_argument('--check', action='store_true',
         help="exit 1 when a target is missed")
+    parser.add_argument('--serve-workers', default='',
+        help="measure (a) again on scripts/serve with these numbers of "
+        "worker processes, e.g. 1,2")
+    parser.add_argument('--only-decisions', action='store_true',
+        help="measure (a) only")
     args = parser.parse_args()
+    serve_workers = [int(w) for w in args.serve_workers.split(',') if w]
     rng = random.Random(args.seed)
 
     from tests.phone.servers import ensure_agents, open_calendars, phone_key
@@ -503,8 +582,28 @@ def main():
                 len(agents), len(codes)))
         answers = bench_decisions(server, key, codes, args.clients,
             args.decisions, rng, args.backend)
-        bench_events(server, key, answers, args.backend)
-        simulate_day(server, args.day_calls, rng)
+        for workers in serve_workers:
+            served = Served(server, workers)
+            try:
+                log('scripts/serve with %d workers...' % workers)
+                served.wait(key, codes)
+                # the same decisions as the one-process server's
+                bench_decisions(served, key, codes, args.clients,
+                    args.decisions, random.Random(args.seed),
+                    '%s, scripts/serve %d worker%s' % (args.backend,
+                        workers, 's' if workers > 1 else ''))
+            finally:
+                served.stop()
+        if len(decision_figures) > 1:
+            print('(a) side by side (%d clients, %d cores, load average '
+                '%.1f):' % (args.clients, os.cpu_count(),
+                    os.getloadavg()[0]))
+            for name, p50, p99, rate in decision_figures:
+                print('  %-44s p50 %6.1f ms  p99 %6.1f ms  %5.0f '
+                    'decisions/s' % (name, p50 * 1000, p99 * 1000, rate))
+        if not args.only_decisions:
+            bench_events(server, key, answers, args.backend)
+            simulate_day(server, args.day_calls, rng)
     finally:
         server.stop()
     if missed_targets:
