@@ -8,6 +8,7 @@ import logging
 from pypdf import PdfReader, PdfWriter
 
 from trytond.config import config
+from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.modules.document_incoming.document import iter_pages
 from trytond.pool import Pool, PoolMeta
@@ -15,6 +16,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from . import separator, tesseract
+from .exceptions import ScanError
 
 logger = logging.getLogger(__name__)
 
@@ -86,10 +88,15 @@ class Incoming(metaclass=PoolMeta):
         pages when blank is True) the way the core split wizard does: the
         batch is deactivated and each letter becomes an active child of type
         'gru_letter'. Return the children."""
-        reader = PdfReader(io.BytesIO(document.data))
-        size = len(reader.pages)
-        separators = set(separator.find_separators(document.data,
-                blank=blank))
+        try:
+            reader = PdfReader(io.BytesIO(document.data))
+            size = len(reader.pages)
+            separators = set(separator.find_separators(document.data,
+                    blank=blank))
+        except Exception as exception:  # a hostile PDF: quarantined
+            raise ScanError(gettext('gru_letter.msg_scan_unreadable',
+                    name=document.name, reason=str(exception)[:200])) \
+                from exception
         expression = separator.split_ranges(size, separators)
         if not expression:
             return []

@@ -21,6 +21,10 @@ IMAGE_TYPES = {
     'image/tiff', 'image/jpeg', 'image/png',
     }
 PDF_TYPE = 'application/pdf'
+# a page is at most this elongated and this large: a tiny hostile file
+# declaring 1 x 70000 pixels would need gigabytes once scaled for the OCR
+MAX_ASPECT = 20
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS
 
 
 class OCRError(Exception):
@@ -55,6 +59,22 @@ def sniff_type(data):
     return None
 
 
+class _Size:
+    "The size of a page before it is rendered"
+
+    def __init__(self, width, height):
+        self.size = (width, height)
+
+
+def check_size(image):
+    "Raise OCRError when image (or _Size) cannot be a scanned page"
+    width, height = image.size
+    if (not width or not height
+            or max(width, height) > MAX_ASPECT * min(width, height)
+            or width * height > MAX_PIXELS):
+        raise OCRError("not a page: %d x %d pixels" % (width, height))
+
+
 def to_pdf(data, dpi=300):
     """Return (pdf bytes, page count) of a PDF, TIFF, JPEG or PNG scan.
     Raise OCRError when the data is not a readable scan."""
@@ -75,15 +95,21 @@ def to_pdf(data, dpi=300):
         frames = []
         for index in range(getattr(image, 'n_frames', 1)):
             image.seek(index)
+            check_size(image)
             frame = image.convert('L') if image.mode not in {'1', 'L'} \
                 else image.copy()
             frames.append(frame)
         resolution = image.info.get('dpi', (dpi, dpi))[0] or dpi
+    except OCRError:
+        raise
     except Exception as exception:  # a hostile image may break Pillow
         raise OCRError("unreadable image: %s" % exception) from exception
     output = io.BytesIO()
-    frames[0].save(output, format='PDF', save_all=True,
-        append_images=frames[1:], resolution=float(resolution))
+    try:
+        frames[0].save(output, format='PDF', save_all=True,
+            append_images=frames[1:], resolution=float(resolution))
+    except Exception as exception:  # the pixels are decoded here
+        raise OCRError("unreadable image: %s" % exception) from exception
     return output.getvalue(), len(frames)
 
 
@@ -106,7 +132,12 @@ def page_images(pdf, dpi=300):
         except Exception:  # a hostile embedded image: the page is rendered
             image = None
         if image is None:
+            # the size of the page decides the memory pdftoppm takes
+            box = page.mediabox
+            check_size(_Size(int(abs(float(box.width)) * dpi / 72),
+                    int(abs(float(box.height)) * dpi / 72)))
             image = render_page(pdf, index + 1, dpi)
+        check_size(image)
         if image.mode not in {'1', 'L'}:
             image = image.convert('L')
         yield image
@@ -333,7 +364,12 @@ def ocr_document(data, lang='fra', orientation=True, deskew=True,
     if not available():
         raise OCRError("tesseract is not installed")
     pdf, _ = to_pdf(data)
-    images = list(page_images(pdf))
+    try:
+        images = list(page_images(pdf))
+    except OCRError:
+        raise
+    except Exception as exception:  # a hostile PDF may break pypdf/poppler
+        raise OCRError("unreadable PDF: %s" % exception) from exception
     workers = workers or min(len(images), os.cpu_count() or 1)
 
     def run(image):

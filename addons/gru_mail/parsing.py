@@ -168,7 +168,8 @@ def decode_text(part):
     for name in candidates + FALLBACK_CHARSETS:
         try:
             return raw.decode(name)
-        except (LookupError, UnicodeError):
+        except (LookupError, UnicodeError, ValueError):
+            # ValueError: a charset name with a NUL character
             continue
     return raw.decode('utf-8', 'replace')
 
@@ -217,12 +218,20 @@ def _message_ids(value):
 
 
 def _addresses(message, name):
-    values = message.get_all(name) or []
     try:
-        return [a.lower() for _, a in getaddresses([str(v) for v in values])
-            if a]
+        values = [str(v) for v in message.get_all(name) or []]
+    except Exception:  # a hostile header may break the header registry
+        values = _raw_values(message, name)
+    try:
+        return [a.lower() for _, a in getaddresses(values) if a]
     except Exception:  # a hostile address header may break getaddresses
         return []
+
+
+def _raw_values(message, name):
+    "Return the raw texts of the headers name of message"
+    return [value for key, value in message.raw_items()
+        if key.lower() == name.lower() and isinstance(value, str)]
 
 
 def repair(value):
@@ -231,7 +240,11 @@ def repair(value):
         value.encode('utf-8')
         return value
     except UnicodeEncodeError:
-        raw = value.encode('utf-8', 'surrogateescape')
+        try:
+            raw = value.encode('utf-8', 'surrogateescape')
+        except UnicodeEncodeError:
+            # a lone surrogate that is not an escaped byte
+            return value.encode('utf-8', 'replace').decode('utf-8')
     for charset in FALLBACK_CHARSETS:
         try:
             return raw.decode(charset)
@@ -392,7 +405,10 @@ def parse(raw, max_attachment_size=None):
             name = from_header.addresses[0].display_name or ''
             address = from_header.addresses[0].addr_spec or ''
     except Exception:  # a hostile From may break the header registry
-        name, address = parseaddr(str(message.get('From', '') or ''))
+        try:
+            name, address = parseaddr(' '.join(_raw_values(message, 'From')))
+        except Exception:  # and parseaddr
+            name, address = '', ''
     if '@' not in address:
         address = ''
     parsed.from_name = repair(name).strip()
@@ -409,7 +425,7 @@ def parse(raw, max_attachment_size=None):
         if date.tzinfo:
             date = date.astimezone(dt.timezone.utc).replace(tzinfo=None)
         parsed.date = date
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         parsed.date = None
     parsed.spam = _header(message, 'X-Spam-Flag').upper() == 'YES'
     _parse_bounce(message, parsed)
@@ -418,8 +434,8 @@ def parse(raw, max_attachment_size=None):
     parsed.defects = [type(d).__name__ for d in message.defects]
 
     body_parts = set()
-    text_part = message.get_body(preferencelist=('plain',))
-    html_part = message.get_body(preferencelist=('html',))
+    text_part = _get_body(message, ('plain',))
+    html_part = _get_body(message, ('html',))
     if text_part is not None and text_part.get_content_type() != \
             'text/plain':
         text_part = None
@@ -523,14 +539,46 @@ def parse(raw, max_attachment_size=None):
     return parsed
 
 
+def _storable(value):
+    """Return value without the NUL characters and the lone surrogates
+    (undecodable bytes) PostgreSQL refuses in text"""
+    if not value or not isinstance(value, str):
+        return value
+    if '\x00' in value:
+        value = value.replace('\x00', '')
+    try:
+        value.encode('utf-8')
+    except UnicodeEncodeError:
+        value = repair(value)
+    return value
+
+
 def strip_nul(parsed):
-    """Remove the NUL characters PostgreSQL refuses in text from the parsed
-    texts (the raw email is stored untouched)"""
-    for name in ['subject', 'from_name', 'text', 'visible_text', 'history',
-            'html']:
-        value = getattr(parsed, name)
-        if value and '\x00' in value:
-            setattr(parsed, name, value.replace('\x00', ''))
+    """Remove the NUL characters and the lone surrogates PostgreSQL refuses
+    in text from the parsed texts, addresses and file names (the raw email
+    is stored untouched)"""
+    for name in ['subject', 'from_name', 'from_address', 'reply_to',
+            'message_id', 'key', 'auto_reply', 'text', 'visible_text',
+            'history', 'html']:
+        setattr(parsed, name, _storable(getattr(parsed, name)))
+    for name in ['to', 'cc', 'delivered_to', 'in_reply_to', 'references',
+            'bounced_addresses', 'bounced_message_ids']:
+        setattr(parsed, name, [v for v in map(_storable, getattr(parsed, name))
+                if v])
+    for attachment in parsed.attachments:
+        attachment.filename = _storable(attachment.filename) or 'attachment'
+        attachment.content_type = _storable(attachment.content_type) \
+            or 'application/octet-stream'
+        if attachment.content_id:
+            attachment.content_id = _storable(attachment.content_id) or None
+
+
+def _get_body(message, preferencelist):
+    "Return message.get_body(preferencelist) or None when the tree is broken"
+    try:
+        return message.get_body(preferencelist=preferencelist)
+    except Exception:  # a multipart whose payload is text, not parts
+        return None
 
 
 def _leaves(part):
@@ -540,7 +588,8 @@ def _leaves(part):
         yield part
     elif part.is_multipart():
         for sub in part.iter_parts():
-            yield from _leaves(sub)
+            if hasattr(sub, 'get_content_type'):
+                yield from _leaves(sub)
     else:
         yield part
 
