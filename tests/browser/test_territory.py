@@ -32,8 +32,9 @@ class TerritoryBrowserTestCase(sao.BrowserTestCase):
         self.assertIn("Codes postaux desservis", text)
         # Montdidier shares the manager of Amiens (sao draws the rows of a
         # list once it is scrolled into view)
-        self.page.get_by_text("Antennes partageant le responsable"
-            ).first.scroll_into_view_if_needed()
+        for treeview in self.page.locator(
+                '#tabcontent .form .treeview:visible').all():
+            treeview.evaluate('e => e.scrollIntoView({block: "end"})')
         self.page.locator('#tabcontent .form .treeview tbody tr',
             has_text="Antenne de Montdidier").first.wait_for(timeout=30000)
         sao.screenshot(self.page, 'antenna_form')
