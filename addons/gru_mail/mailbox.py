@@ -51,7 +51,9 @@ def message_key(raw):
     "Return the Message-ID of raw or a digest of it when it has none"
     try:
         headers = BytesHeaderParser(policy=policy_default).parsebytes(raw)
-        value = str(headers.get('Message-ID') or '').strip()
+        # PostgreSQL refuses NUL in text: the key is stored
+        value = str(headers.get('Message-ID') or '').replace(
+            '\x00', '').strip()
     except Exception:  # a hostile header may break the header registry
         value = ''
     match = re.search(r'<[^<>\s]+>', value)
@@ -571,9 +573,11 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
         email_.save()
         key = message_key(raw)
         try:
+            # PostgreSQL refuses NUL in text: a hostile header may carry one
             headers = BytesHeaderParser(policy=policy_default).parsebytes(raw)
-            subject = header_text(headers, 'Subject')[:250]
-            from_ = header_text(headers, 'From')[:250]
+            subject = header_text(headers, 'Subject')[:250].replace(
+                '\x00', '')
+            from_ = header_text(headers, 'From')[:250].replace('\x00', '')
         except Exception:  # a hostile header may break the header registry
             subject = from_ = ''
         return cls(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,
@@ -731,7 +735,8 @@ class Received(ExportAccessMixin, ModelSQL, ModelView):
     @classmethod
     def quarantine(cls, mailbox, uidvalidity, uid, raw, error):
         "Record the message that failed with the reason"
-        reason = '%s: %s' % (type(error).__name__, error)
+        reason = ('%s: %s' % (type(error).__name__, error)).replace(
+            '\x00', '')
         try:
             received = cls._new(mailbox, uidvalidity, uid, raw)
         except Exception:  # the hostile mail broke _new: keep its key
