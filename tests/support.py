@@ -1,13 +1,15 @@
 """A real demo server for the integration and browser suites.
 
-demo_server() prepares a fresh demo database with scripts/demo --no-serve
---small on the backend of the test run (SQLite file in a temporary folder,
-or a PostgreSQL database), starts trytond on a free loopback port and stops
+demo_server() prepares a fresh demo database (a copy of the demo built once
+per test run by scripts/demo --no-serve --small: DemoTemplate) on the
+backend of the test run (SQLite file in a temporary folder, or a
+PostgreSQL database), starts trytond on a free loopback port and stops
 it when the test process exits. One server is shared by every test of the
 process.
 """
 import atexit
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -61,6 +63,115 @@ class SMTPSink:
             self.controller = None
 
 
+class DemoTemplate:
+    """The demo database of a test run, prepared once by scripts/demo
+    --no-serve --small and copied for each demo server (a file copy on
+    SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL, the filestore
+    copied beside): building the demo takes minutes, a copy seconds.
+
+    The processes of one run of scripts/lib/run_tests.py share it through
+    the folder GRU_DEMO_TEMPLATE_DIR (the first one builds it under a file
+    lock, the others wait and copy); without it, the process keeps one of
+    its own. run_tests.py drops it at the end of the run (drop())."""
+
+    _instances = {}
+
+    def __init__(self, backend, folder):
+        self.backend = backend
+        self.folder = folder
+        self.data = os.path.join(folder, 'data')
+        if backend == 'postgresql':
+            digest = hashlib.sha1(folder.encode()).hexdigest()[:12]
+            self.database = 'gru_test_tmpl_%s' % digest
+        else:
+            self.database = 'gru'
+
+    @classmethod
+    def get(cls, backend, env):
+        "Return the template of this run for backend, built if needed"
+        folder = os.environ.get('GRU_DEMO_TEMPLATE_DIR')
+        if not folder:
+            folder = tempfile.mkdtemp(prefix='gru-demo-template-')
+            os.environ['GRU_DEMO_TEMPLATE_DIR'] = folder
+            atexit.register(cls.drop, folder)
+        folder = os.path.join(folder, backend)
+        os.makedirs(folder, exist_ok=True)
+        if folder not in cls._instances:
+            template = cls(backend, folder)
+            template.build(env)
+            cls._instances[folder] = template
+        return cls._instances[folder]
+
+    def build(self, env):
+        "Build the demo database once per run: the first process does"
+        import fcntl
+        with open(os.path.join(self.folder, 'lock'), 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            ready = os.path.join(self.folder, 'ready')
+            failed = os.path.join(self.folder, 'failed')
+            if os.path.exists(failed):
+                with open(failed) as fp:
+                    raise RuntimeError(fp.read())
+            if os.path.exists(ready):
+                return
+            os.makedirs(self.data, exist_ok=True)
+            env = dict(env, GRU_DEMO_DIR=self.data,
+                GRU_DEMO_DATABASE=self.database)
+            demo_log = os.path.join(self.folder, 'demo.log')
+            with open(demo_log, 'w') as log:
+                process = subprocess.run(
+                    [os.path.join(ROOT, 'scripts', 'demo'), '--no-serve',
+                        '--small', '--fresh'],
+                    env=env, stdout=log, stderr=subprocess.STDOUT)
+            if process.returncode:
+                with open(demo_log) as log:
+                    message = 'scripts/demo failed:\n' + log.read()[-3000:]
+                with open(failed, 'w') as fp:
+                    fp.write(message)
+                raise RuntimeError(message)
+            open(ready, 'w').close()
+
+    def copy_to(self, database, folder):
+        """Copy the demo database as database, its SQLite file and
+        filestore in folder (the database path of its server)"""
+        if self.backend == 'postgresql':
+            import psycopg
+            uri = os.environ.get(
+                'GRU_TEST_POSTGRESQL_URI', 'postgresql://127.0.0.1:5432/')
+            with psycopg.connect(uri.rstrip('/') + '/postgres',
+                    autocommit=True) as connection:
+                connection.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                    % database)
+                connection.execute('CREATE DATABASE "%s" TEMPLATE "%s"'
+                    % (database, self.database))
+        else:
+            shutil.copyfile(
+                os.path.join(self.data, self.database + '.sqlite'),
+                os.path.join(folder, database + '.sqlite'))
+        filestore = os.path.join(self.data, self.database)
+        if os.path.isdir(filestore):
+            shutil.copytree(filestore, os.path.join(folder, database),
+                dirs_exist_ok=True)
+
+    @classmethod
+    def drop(cls, folder):
+        "Drop the templates kept in folder (a GRU_DEMO_TEMPLATE_DIR)"
+        postgresql = os.path.join(folder, 'postgresql')
+        if os.path.isdir(postgresql):
+            try:
+                import psycopg
+                uri = os.environ.get('GRU_TEST_POSTGRESQL_URI',
+                    'postgresql://127.0.0.1:5432/')
+                with psycopg.connect(uri.rstrip('/') + '/postgres',
+                        autocommit=True) as connection:
+                    connection.execute(
+                        'DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                        % cls('postgresql', postgresql).database)
+            except Exception:
+                pass
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class DemoServer:
 
     def __init__(self):
@@ -84,16 +195,8 @@ class DemoServer:
         self.log = os.path.join(self.tmp, 'server.log')
 
     def start(self):
-        demo_log = os.path.join(self.tmp, 'demo.log')
-        with open(demo_log, 'w') as log:
-            process = subprocess.run(
-                [os.path.join(ROOT, 'scripts', 'demo'), '--no-serve',
-                    '--small', '--fresh'],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        if process.returncode:
-            with open(demo_log) as log:
-                raise RuntimeError(
-                    'scripts/demo failed:\n' + log.read()[-3000:])
+        DemoTemplate.get(self.backend, self.env).copy_to(
+            self.database, self.tmp)
         env = dict(self.env)
         # a real SMTP server receives what the GRU sends (replies,
         # acknowledgements): a send that fails must not look like a reply

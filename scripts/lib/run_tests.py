@@ -146,7 +146,7 @@ def run_unit(args):
             + len(result.unexpectedSuccesses),
             'skipped': len(result.skipped),
             'ran': result.testsRun,
-            'slow': sorted(result.slow, reverse=True)[:5],
+            'slow': sorted(result.slow, reverse=True)[:15],
             }
     with open(args.counts, 'w') as fp:
         json.dump(counts, fp)
@@ -161,6 +161,10 @@ def run_all(args):
                 'GRU_TEST_POSTGRESQL_URI', 'postgresql://127.0.0.1:5432/'))
     tmp = tempfile.mkdtemp(prefix='gru-test-run-')
     cache = tempfile.mkdtemp(prefix='gru-test-cache-')
+    # the demo database is built once for the run and copied by each
+    # demo server of the units (tests/support.py: DemoTemplate)
+    templates = tempfile.mkdtemp(prefix='gru-demo-template-')
+    os.environ['GRU_DEMO_TEMPLATE_DIR'] = templates
 
     def run(unit):
         name = unit.replace('/', '-')
@@ -194,8 +198,13 @@ def run_all(args):
             print(output[-20000:], flush=True)
         return unit, data
 
-    with ThreadPoolExecutor(max_workers=args.jobs) as executor:
-        results = list(executor.map(run, units()))
+    try:
+        with ThreadPoolExecutor(max_workers=args.jobs) as executor:
+            results = list(executor.map(run, units()))
+    finally:
+        sys.path.insert(0, ROOT)
+        from tests.support import DemoTemplate
+        DemoTemplate.drop(templates)
     total = {'backend': args.backend, 'passed': 0, 'failed': 0,
         'skipped': 0, 'ran': 0}
     slow = []

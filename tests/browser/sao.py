@@ -3,6 +3,8 @@ import os
 import re
 import unittest
 
+from gru_base.tests.tools import external_skip
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
             os.path.abspath(__file__))))
 SCREENSHOTS = os.path.join(ROOT, 'var', 'screenshots')
@@ -184,12 +186,9 @@ class BrowserTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        # tests of external systems run once, on the PostgreSQL run of the
-        # suite; GRU_BROWSER_TESTS=1 runs them on SQLite too
-        if (os.environ.get('GRU_TEST_BACKEND', 'sqlite') != 'postgresql'
-                and os.environ.get('GRU_BROWSER_TESTS') != '1'):
-            raise unittest.SkipTest('browser tests run on PostgreSQL '
-                '(GRU_BROWSER_TESTS=1 runs them on SQLite)')
+        skip = external_skip('the browser tests', 'GRU_BROWSER_TESTS')
+        if skip:
+            raise unittest.SkipTest(skip)
         from playwright.sync_api import sync_playwright
 
         from tests.support import demo_server
@@ -203,6 +202,9 @@ class BrowserTestCase(unittest.TestCase):
         self.page = self.browser.new_page(
             viewport={'width': 1400, 'height': 900}, locale='fr-FR')
         self.addCleanup(self.page.close)
+        # the suite runs beside another test process on two cores: give
+        # sao twice Playwright's default 30 s before a wait fails
+        self.page.set_default_timeout(60000)
         self.errors = []
         self.page.on('pageerror', lambda error: self.errors.append(error))
         self._clients = {}

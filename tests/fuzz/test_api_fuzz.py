@@ -2,10 +2,10 @@
 scripts/fuzz --target api runs the long one), on a demo server of its own:
 never a 500, every answer as the description says."""
 import collections
-import os
 import unittest
 import urllib.request
 
+from gru_base.tests.tools import external_skip
 from tests.support import DEMO_IVR_KEY, private_demo_server
 
 # examples per operation (4 operations)
@@ -30,12 +30,10 @@ class APIFuzzTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        # tests of the running server run once, on the PostgreSQL run of
-        # the suite; GRU_FUZZ_TESTS=1 runs them on SQLite too
-        if (os.environ.get('GRU_TEST_BACKEND', 'sqlite') != 'postgresql'
-                and os.environ.get('GRU_FUZZ_TESTS') != '1'):
-            raise unittest.SkipTest('API fuzzing runs on PostgreSQL '
-                '(GRU_FUZZ_TESTS=1 runs it on SQLite)')
+        # tests of the running server
+        skip = external_skip('the API fuzzing', 'GRU_FUZZ_TESTS')
+        if skip:
+            raise unittest.SkipTest(skip)
         cls.server = private_demo_server('fuzz')
 
     def test_description_served(self):

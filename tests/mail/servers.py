@@ -18,6 +18,8 @@ import time
 
 from imapclient import IMAPClient
 
+from gru_base.tests.tools import external_skip
+
 PASSWORD = 'secret'
 CONFIG = """\
 protocols = imap lmtp
@@ -87,6 +89,13 @@ def wait_port(port, timeout=15):
 def available():
     "Tell if Dovecot can be started here"
     return bool(shutil.which('dovecot')) and os.geteuid() == 0
+
+
+def skip_reason():
+    "Return why the tests with Dovecot do not run here, or None"
+    if not available():
+        return "Dovecot is not installed or not root"
+    return external_skip('the IMAP tests (Dovecot)', 'GRU_IMAP_TESTS')
 
 
 class Dovecot:

@@ -16,7 +16,7 @@ import unittest
 from trytond.tests.test_tryton import activate_module
 
 from .database import ROOT, SETUP_MAILBOX, CopiedDatabase
-from .servers import Dovecot, available
+from .servers import Dovecot, skip_reason
 from .support import make_mail
 
 RUNS = 20
@@ -24,7 +24,7 @@ PER_RUN = 40
 GATEWAY = os.path.join(ROOT, 'scripts', 'mail-gateway')
 
 
-@unittest.skipUnless(available(), "Dovecot is not installed or not root")
+@unittest.skipIf(skip_reason(), skip_reason())
 class MailCrashTestCase(unittest.TestCase):
 
     @classmethod

@@ -14,7 +14,7 @@ import trytond.config as config
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 
-from .servers import Dovecot, SMTPServer, available
+from .servers import Dovecot, SMTPServer, skip_reason
 from .support import create_mailbox, make_mail, setup_company
 
 
@@ -22,7 +22,7 @@ def no_commit():
     "The test transaction is rolled back at the end: never commit it"
 
 
-@unittest.skipUnless(available(), "Dovecot is not installed or not root")
+@unittest.skipIf(skip_reason(), skip_reason())
 class MailLoopTestCase(unittest.TestCase):
 
     @classmethod

@@ -12,7 +12,7 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 from gru_scheme.tests.test_module import create_lists
 from gru_territory.tests.test_module import setup_fixture_plan
 
-from .servers import Dovecot, available
+from .servers import Dovecot, skip_reason
 from .support import create_mailbox, make_mail, setup_company
 
 
@@ -20,7 +20,7 @@ def no_commit():
     "The test transaction is rolled back at the end: never commit it"
 
 
-@unittest.skipUnless(available(), "Dovecot is not installed or not root")
+@unittest.skipIf(skip_reason(), skip_reason())
 class MailPipelineTestCase(unittest.TestCase):
 
     @classmethod

@@ -15,6 +15,8 @@ import sys
 import tempfile
 import time
 
+from gru_base.tests.tools import external_skip
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
             os.path.abspath(__file__))))
 PYTHON = os.path.join(ROOT, '.venv', 'bin', 'python')
@@ -32,10 +34,9 @@ def postgresql_uri():
 
 def enabled():
     "Return why the operations tests do not run here, or None"
-    if (os.environ.get('GRU_TEST_BACKEND', 'sqlite') != 'postgresql'
-            and os.environ.get('GRU_OPS_TESTS') != '1'):
-        return ('the operations tests run once, on the PostgreSQL run '
-            '(GRU_OPS_TESTS=1 runs them on SQLite)')
+    skip = external_skip('the operations tests', 'GRU_OPS_TESTS')
+    if skip:
+        return skip
     try:
         import psycopg
         with psycopg.connect(postgresql_uri().rstrip('/') + '/postgres',

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 
+from gru_base.tests.tools import external_skip
 from tests.support import ROOT, free_port
 
 CONFIG = os.path.join(ROOT, 'config', 'kamailio', 'gru-tollfree.cfg')
@@ -48,11 +49,7 @@ def enabled():
     if lacking:
         return 'not installed: %s (scripts/setup --test)' % ', '.join(
             lacking)
-    if (os.environ.get('GRU_TEST_BACKEND', 'sqlite') != 'postgresql'
-            and os.environ.get('GRU_PHONE_SIP_TESTS') != '1'):
-        return ('the SIP calls run once, on the PostgreSQL run '
-            '(GRU_PHONE_SIP_TESTS=1 runs them on SQLite)')
-    return None
+    return external_skip('the SIP calls', 'GRU_PHONE_SIP_TESTS')
 
 
 def sip_ping(port, timeout=0.1):

@@ -8,7 +8,7 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 
-from .test_module import Corpus, setup_letters
+from .test_module import OCR_SKIP, Corpus, setup_letters
 
 
 class GruLetterDocumentTestCase(unittest.TestCase):
@@ -17,6 +17,7 @@ class GruLetterDocumentTestCase(unittest.TestCase):
     def setUpClass(cls):
         activate_module('gru_letter')
 
+    @unittest.skipIf(OCR_SKIP, OCR_SKIP)
     @with_transaction()
     def test_upload_by_hand(self):
         "A document of type letter processed by hand registers its letter"

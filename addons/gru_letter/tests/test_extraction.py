@@ -20,7 +20,7 @@ from trytond.tests.test_tryton import (
 from gru_letter import extraction
 from gru_letter.tests import corpus
 from gru_letter.tests.test_module import (
-    HAS_TESSERACT, Corpus, setup_letters, setup_schemes)
+    OCR_SKIP, Corpus, setup_letters, setup_schemes)
 
 TERRITORY = {
     '80000': ["Amiens"],
@@ -319,7 +319,7 @@ def corpus_territory():
     return territory
 
 
-@unittest.skipUnless(HAS_TESSERACT, "tesseract-ocr-fra is missing")
+@unittest.skipIf(OCR_SKIP, OCR_SKIP)
 class LetterScanTestCase(unittest.TestCase):
     """Test each fix on the OCR of the generated letters: rendered at 200
     to 300 dpi, tilted, on grey paper with specks, saved as JPEG, TIFF,

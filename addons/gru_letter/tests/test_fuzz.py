@@ -16,7 +16,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 
 from gru_letter import tesseract
-from gru_letter.tests.test_module import HAS_TESSERACT, setup_letters
+from gru_letter.tests.test_module import OCR_SKIP, setup_letters
 
 from .fuzz_scans import build, png_bomb, seeds, tiff_lying
 
@@ -121,12 +121,7 @@ class LetterFuzzTestCase(unittest.TestCase):
             self.assertEqual(sorted(os.listdir(folder)),
                 sorted({'quarantine', 'processed'} & set(os.listdir(folder))))
 
-    @unittest.skipUnless(HAS_TESSERACT, "tesseract-ocr-fra is missing")
-    @unittest.skipUnless(
-        os.environ.get('GRU_TEST_BACKEND', 'sqlite') == 'postgresql'
-        or os.environ.get('GRU_FUZZ_TESTS') == '1',
-        "the OCR of corrupt scans runs on PostgreSQL "
-        "(GRU_FUZZ_TESTS=1 runs it on SQLite)")
+    @unittest.skipIf(OCR_SKIP, OCR_SKIP)
     def test_ocr(self):
         "The OCR of a registered corrupt scan gives a result or an OCRError"
         rnd = random.Random(7)

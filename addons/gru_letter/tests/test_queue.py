@@ -12,13 +12,10 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from gru_letter import tesseract
 from gru_letter.letter import OCR_QUEUE, OCR_QUEUE_DELAY
 
 from .test_gdpr import TEXT, scan_pdf
-from .test_module import setup_letters
-
-HAS_TESSERACT = tesseract.available() and 'fra' in tesseract.languages()
+from .test_module import OCR_SKIP, setup_letters
 
 
 class worker_configured:
@@ -35,7 +32,7 @@ class worker_configured:
             config.set('queue', 'worker', self.previous)
 
 
-@unittest.skipUnless(HAS_TESSERACT, "tesseract-ocr-fra is missing")
+@unittest.skipIf(OCR_SKIP, OCR_SKIP)
 class GruLetterQueueTestCase(unittest.TestCase):
 
     @classmethod
