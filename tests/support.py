@@ -148,6 +148,9 @@ class DemoTemplate:
             shutil.copyfile(
                 os.path.join(self.data, self.database + '.sqlite'),
                 os.path.join(folder, database + '.sqlite'))
+        # what scripts/demo printed (the demo logins), as if it ran there
+        shutil.copyfile(os.path.join(self.folder, 'demo.log'),
+            os.path.join(folder, 'demo.log'))
         filestore = os.path.join(self.data, self.database)
         if os.path.isdir(filestore):
             shutil.copytree(filestore, os.path.join(folder, database),

@@ -747,3 +747,22 @@
         this.search_entry.attr('aria-label', _('Search'));
     };
 }());
+
+/* sao 8.0 computes the domain of a board panel's action
+ * (Sao.View.Board.Action.update_domain) but never gives it to the panel's
+ * screen, so a panel lists every record its reader may see, not those of
+ * its action (the Tryton desktop client passes it). Give the screen that
+ * domain: the same array, which update_domain changes in place. */
+(function() {
+    'use strict';
+    var Action = Sao.View.Board.Action;
+    var init = Action.prototype.init;
+    Action.prototype.init = function(view, attributes) {
+        init.call(this, view, attributes);
+        this.action_prm.done(() => {
+            if (this.screen) {
+                this.screen.domain = this.domain;
+            }
+        });
+    };
+}());
