@@ -89,8 +89,9 @@ class Scenario(Workflow, ModelSQL, ModelView):
     improvement = fields.Function(fields.Char("Equity Index"),
         'get_equity')
     map = fields.Binary("Map", readonly=True,
-        help="The proposed perimeters, drawn when the proposed antennas "
-        "change.")
+        help="The proposed perimeters, drawn on demand by the button "
+        "\"Draw the Map\" (the region takes seconds to draw) and cleared "
+        "when the proposed antennas change.")
     comment = fields.Text("Comment")
 
     del _states
@@ -130,6 +131,11 @@ class Scenario(Workflow, ModelSQL, ModelView):
                     'icon': 'tryton-back',
                     'depends': ['state'],
                     },
+                'draw_map': {
+                    'readonly': ~Eval('lines', [-1]),
+                    'icon': 'tryton-refresh',
+                    'depends': ['lines'],
+                    },
                 })
 
     @staticmethod
@@ -161,6 +167,7 @@ class Scenario(Workflow, ModelSQL, ModelView):
     def write(cls, *args):
         actions = iter(args)
         reload = []
+        args = []
         for scenarios, values in zip(actions, actions):
             if set(values) - {'state', 'plan', 'comment', 'map'}:
                 for scenario in scenarios:
@@ -170,6 +177,10 @@ class Scenario(Workflow, ModelSQL, ModelView):
                                 scenario=scenario.rec_name))
             if 'base_plan' in values or 'start_date' in values:
                 reload.extend(scenarios)
+            if {'name', 'base_plan'} & set(values) and 'map' not in values:
+                # the map shows both: drawn again on demand
+                values = dict(values, map=None)
+            args.extend((scenarios, values))
         super().write(*args)
         if reload:
             cls.load(cls.browse({s.id for s in reload}))
@@ -379,6 +390,8 @@ class Scenario(Workflow, ModelSQL, ModelView):
             Line.write(*to_write)
         if to_create:
             Line.create(to_create)
+        # the exceptions of the base plan may have changed
+        cls.clear_map(scenarios)
 
     def _data(self):
         """Return (before, after, loads, fte, fixed): the assignments
@@ -422,9 +435,24 @@ class Scenario(Workflow, ModelSQL, ModelView):
         return result
 
     @classmethod
+    def clear_map(cls, scenarios):
+        """Forget the stored map of the scenarios (their proposal changed):
+        the user draws it again when he wants to see it"""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        ids = [s.id for s in scenarios]
+        cursor.execute(*table.select(table.id,
+                where=table.id.in_(ids or [-1]) & (table.map != Null)))
+        drawn = cls.browse([i for i, in cursor])
+        if drawn:
+            cls.write(drawn, {'map': None})
+
+    @classmethod
+    @ModelView.button
     def draw_map(cls, scenarios):
-        """Store the map of the proposed antennas of the scenarios (drawing
-        the region takes seconds: not at each reading of the form)"""
+        """Store the map of the proposed antennas of the scenarios: drawn
+        on demand, the region takes seconds (not at each proposal nor at
+        each reading of the form)"""
         pool = Pool()
         Map = pool.get('gru.perimeter.map')
         to_write = []
@@ -679,7 +707,8 @@ class ScenarioLine(ModelSQL, ModelView):
             Row = pool.get('gru.perimeter.scenario.antenna')
             Scenario = pool.get('gru.perimeter.scenario')
             Row.ensure(lines)
-            Scenario.draw_map(Scenario.browse({l.scenario.id for l in lines}))
+            Scenario.clear_map(
+                Scenario.browse({l.scenario.id for l in lines}))
 
 
 class ScenarioAntenna(ModelSQL, ModelView):

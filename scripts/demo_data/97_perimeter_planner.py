@@ -59,6 +59,9 @@ def load(ctx):
         ctx.log('perimeter scenario: no proposal: %s' % error.message)
         return
     scenario = Scenario(scenario.id)
+    if not ctx.small:
+        # the map of the proposal, as the planner draws it from its tab
+        Scenario.draw_map([scenario])
     ctx.log('perimeter scenario "%s": %d EPCI moved, %s' % (
             scenario.name, scenario.moved_count, scenario.improvement))
 

@@ -3,8 +3,10 @@ who plans the perimeters (login reseaux, scripts/demo_data/
 97_perimeter_planner.py, a territory administrator) opens GRU ›
 Territoires › Périmètres › Planificateur de périmètres, creates a
 scenario from the plan in force, reads the figures per antenna, asks for
-a balanced assignment and sees by how much the equity index falls, looks
-at the map of the proposal, and saves it as a draft territorial plan,
+a balanced assignment and sees by how much the equity index falls, draws
+the map of the proposal on its tab ("Dessiner la carte": the region takes
+seconds to draw, so the proposal does not draw it) and looks at it, and
+saves it as a draft territorial plan,
 which opens. The screens are in French, fit the screen and pass the WCAG A
 checks.
 
@@ -79,7 +81,7 @@ class PerimeterPlannerBrowserTestCase(sao.BrowserTestCase):
             sao.input_values(page))
         page.locator(ACTIVE + 'button#save').first.click()
         # saved: the figures of the antennas are there
-        # (the figures and the map of the region take seconds)
+        # (the figures take seconds)
         page.wait_for_function(
             "() => document.querySelectorAll("
             "'#tabcontent .tab-pane.active .form .treeview tbody tr')"
@@ -130,15 +132,27 @@ class PerimeterPlannerBrowserTestCase(sao.BrowserTestCase):
         self.assertFits('planner_epci')
         self.assertAccessible('planner epci', '#tabcontent')
 
-        # the map of the proposal
+        # the map of the proposal: not drawn by the proposal (an empty
+        # image), drawn on demand from its tab
         page.locator(FORM + ' .nav-tabs a', has_text="Carte").first.click()
-        image = page.locator(FORM + ' .tab-pane.active img').first
+        # (the image of the widget, not the icon of the button)
+        image = page.locator(FORM + ' .tab-pane.active .form-image img').first
         image.wait_for(timeout=60000)
-        page.wait_for_function(
-            "() => { const i = document.querySelector("
-            "'#tabcontent .tab-pane.active .form .tab-pane.active img');"
-            " return i && i.complete && i.naturalWidth > 500; }",
-            timeout=60000)
+        self.assertLess(image.evaluate('i => i.naturalWidth'), 500)
+        draw = self.button("Dessiner la carte",
+            scope=FORM + ' .tab-pane.active')
+        self.assertTrue(draw.is_visible())
+        draw.click()
+        try:
+            page.wait_for_function(
+                "() => { const i = document.querySelector("
+                "'#tabcontent .tab-pane.active .form .tab-pane.active "
+                ".form-image img');"
+                " return i && i.complete && i.naturalWidth > 500; }",
+                timeout=60000)
+        except Exception:
+            sao.screenshot(page, 'planner_map_failed')
+            raise
         self.assertFits('planner_map')
 
         # saved as a draft territorial plan, which opens
@@ -191,11 +205,18 @@ class PerimeterPlannerBrowserTestCase(sao.BrowserTestCase):
                 'gini_before', 'gini_after'])
         self.assertGreater(scenario['moved_count'], 0)
         self.assertLess(scenario['gini_after'], scenario['gini_before'])
+        # the map is drawn on demand, by the planner
+        self.assertFalse(planner.model(MODEL, 'read', [scenario_id],
+                ['map'], context={MODEL + '.map': 'size'})[0]['map'])
+        planner.model(MODEL, 'draw_map', [scenario_id])
 
         # the supervisor reads the scenario, its lines and figures
         scenario_s, = supervisor.model(MODEL, 'read', [scenario_id],
             ['improvement', 'lines', 'antennas'])
         self.assertEqual(scenario_s['improvement'], scenario['improvement'])
+        # and the map the planner drew
+        self.assertGreater(supervisor.model(MODEL, 'read', [scenario_id],
+                ['map'], context={MODEL + '.map': 'size'})[0]['map'], 0)
         self.assertEqual(len(supervisor.model(
                     'gru.perimeter.scenario.line', 'read',
                     scenario_s['lines'][:5],
@@ -210,6 +231,7 @@ class PerimeterPlannerBrowserTestCase(sao.BrowserTestCase):
                 ('delete', [[scenario_id]]),
                 ('propose', [[scenario_id]]),
                 ('reset_proposal', [[scenario_id]]),
+                ('draw_map', [[scenario_id]]),
                 ('save_plan', [[scenario_id]]),
                 ]:
             with self.assertRaises(RPCError, msg=method) as cm:

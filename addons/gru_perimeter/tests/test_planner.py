@@ -202,8 +202,33 @@ class PlannerTestCase(unittest.TestCase):
             self.assertTrue(scenario.improvement.startswith('Gini '))
             self.assertIn('max/min', scenario.improvement)
 
-            # the map of the proposal is a PNG
+            # the map of the proposal is drawn on demand, as a PNG of the
+            # proposed antennas
+            self.assertIsNone(scenario.map)
+            Scenario.draw_map([scenario])
+            scenario = Scenario(scenario.id)
             self.assertTrue(scenario.map.startswith(b'\x89PNG'))
+            Map = pool.get('gru.perimeter.map')
+            self.assertEqual(scenario.map, Map.render(
+                    assignment={l.epci.id: l.proposed_antenna.id
+                        for l in scenario.lines},
+                    plan=plan, format='png', width=1200,
+                    title=scenario.name))
+            # a change of the proposal clears it: never a stale map
+            line = type(line)(line.id)
+            line.proposed_antenna = amiens
+            line.save()
+            scenario = Scenario(scenario.id)
+            self.assertIsNone(scenario.map)
+            Scenario.draw_map([scenario])
+            scenario = Scenario(scenario.id)
+            self.assertIsNotNone(scenario.map)
+            # so does a new name (the map's title)
+            Scenario.write([scenario], {'name': "Équilibre 2028"})
+            scenario = Scenario(scenario.id)
+            self.assertIsNone(scenario.map)
+            line.proposed_antenna = laon
+            line.save()
 
             # updating the figures keeps the proposal
             Scenario.update_figures([scenario])
@@ -223,8 +248,12 @@ class PlannerTestCase(unittest.TestCase):
             self.assertEqual(scenario.gini_before, round(1 / 6, 3))
             self.assertEqual(scenario.max_min_before, 2)
 
+            Scenario.draw_map([scenario])
             Scenario.propose([scenario])
             scenario = Scenario(scenario.id)
+            # the map drawn before the proposal is cleared, not drawn
+            # again by the button
+            self.assertIsNone(scenario.map)
             # 3 EPCI each: equal contacts per FTE
             self.assertEqual(scenario.gini_after, 0)
             self.assertEqual(scenario.max_min_after, 1)
