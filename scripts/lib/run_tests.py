@@ -32,6 +32,14 @@ def configure(backend, unit):
     os.environ['GRU_TEST_BACKEND'] = backend
     if backend == 'sqlite':
         os.environ['TRYTOND_DATABASE__URI'] = 'sqlite://'
+        # Every clean_timeout seconds (300 by default) trytond's Cache.sync
+        # asks the database for an autocommit connection: on SQLite in
+        # memory that is the test's own connection, and switching it to
+        # autocommit commits the test's pending rows, which the next tests
+        # then find ("An antenna code must be unique" in tests slowed past
+        # 5 minutes of process time by a busy machine). One process per
+        # unit: no other process to sync the cache with.
+        os.environ['TRYTOND_CACHE__CLEAN_TIMEOUT'] = str(10 ** 8)
         os.environ['DB_NAME'] = ':memory:'
         os.environ.setdefault('DB_CACHE',
             tempfile.mkdtemp(prefix='gru-test-cache-'))

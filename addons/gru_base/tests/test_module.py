@@ -9,7 +9,8 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 
 from trytond.config import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import (
+    ModuleTestCase, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
 from gru_base import api
@@ -77,6 +78,41 @@ class ApiHelpersTestCase(unittest.TestCase):
                     self.assertIn(text, messages)
                 else:
                     self.assertIn('msgstr "%s"' % text, translations)
+
+
+class JsonApiTestCase(unittest.TestCase):
+    "The errors of the JSON routes as their clients receive them"
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('gru_base')
+
+    def call(self, error):
+        "Answer a JSON POST to a route that raises error"
+        from trytond.protocols.jsonrpc import JSONRequest
+        from trytond.protocols.wrappers import with_pool
+        from trytond.tests.test_tryton import DB_NAME
+
+        @api.json_api
+        @with_pool
+        def route(request, pool):
+            raise error
+        builder = EnvironBuilder(method='POST', path='/db/gru/requests',
+            json={'subject': "Bourse", 'body': "Bonjour"})
+        return route(JSONRequest(builder.get_environ()), DB_NAME)
+
+    def test_database_gone(self):
+        """A request the database failed under (restarted, busy) is
+        answered 503, which a client retries, not 400"""
+        from trytond import backend
+        response = self.call(backend.DatabaseOperationalError(
+                "terminating connection due to administrator command"))
+        self.assertEqual(response.status_code, 503)
+
+    def test_unexpected_error(self):
+        "An unexpected error is answered 500, not 400"
+        response = self.call(ZeroDivisionError())
+        self.assertEqual(response.status_code, 500)
 
 
 class GruBaseTestCase(ModuleTestCase):
