@@ -469,7 +469,15 @@ class Request(metaclass=PoolMeta):
                     data = {k: v
                         for k, v in result['view']['defaults'].items()
                         if '.' not in k}
-                    data.update(request._reply_box_values())
+                    values = request._reply_box_values()
+                    channel = values.get('channel')
+                    if channel and channel != data.get('channel'):
+                        # the defaults of the channel chosen in the box
+                        # (the usager's address of a mail...), not those of
+                        # the channel proposed
+                        data.update(Reply(session_id)._reply_defaults(
+                                request, channel))
+                    data.update(values)
                     Reply.execute(session_id, {'start': data}, 'send')
             finally:
                 Reply.delete(session_id)

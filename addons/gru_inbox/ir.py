@@ -1,6 +1,7 @@
 # This file is part of the GRU. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
 
 
 class Rule(metaclass=PoolMeta):
@@ -21,14 +22,26 @@ class Rule(metaclass=PoolMeta):
         """Return the scopes of the user for the rule context: his antennas
         (gru_antennas), those given on his user form only, what a manager
         may manage so that joining a team cannot widen it
-        (gru_own_antennas), and the schemes he instructs (gru_schemes)"""
+        (gru_own_antennas), and the schemes he instructs (gru_schemes).
+
+        They are computed once per user and transaction until the
+        transaction writes through the ORM (its counter): every rule check
+        of a scoped model asks for them, a dozen times in the read of a
+        request's form, and each computation costs several queries."""
         pool = Pool()
         User = pool.get('res.user')
-        return {
-            'gru_antennas': sorted(User.get_gru_antennas()),
-            'gru_own_antennas': sorted(User.get_gru_antennas(teams=False)),
-            'gru_schemes': sorted(User.get_gru_schemes()),
-            }
+        transaction = Transaction()
+        key = (transaction.user, transaction.counter)
+        memo = getattr(transaction, '_gru_scopes', None)
+        if memo is None or memo[0] != key:
+            memo = (key, {
+                    'gru_antennas': sorted(User.get_gru_antennas()),
+                    'gru_own_antennas': sorted(
+                        User.get_gru_antennas(teams=False)),
+                    'gru_schemes': sorted(User.get_gru_schemes()),
+                    })
+            transaction._gru_scopes = memo
+        return {k: list(v) for k, v in memo[1].items()}
 
     @classmethod
     def _get_cache_key(cls, model_names):

@@ -15,8 +15,10 @@ def connect(uri, dbname):
 
 def create_database(uri, database, module, recreate=False, log=print,
         drop_force=True):
-    """Create database with module activated unless it exists (or recreate
-    is set); return True when it was created"""
+    """Create database with module (a name or a list of names) activated
+    unless it exists (or recreate is set); return True when it was
+    created"""
+    modules = [module] if isinstance(module, str) else list(module)
     with connect(uri, 'postgres') as conn:
         exists = conn.execute('SELECT 1 FROM pg_database WHERE datname = %s',
             (database,)).fetchone()
@@ -36,6 +38,6 @@ def create_database(uri, database, module, recreate=False, log=print,
         admin = [os.path.join(VENV_BIN, 'trytond-admin'), '-d', database]
         subprocess.run(admin + ['--all', '--email', 'admin@example.org'],
             check=True, env=env)
-        subprocess.run(admin + ['-u', module, '--activate-dependencies'],
+        subprocess.run(admin + ['-u', *modules, '--activate-dependencies'],
             check=True, env=env)
     return True

@@ -315,6 +315,45 @@ class ConversationTestCase(InboxMixin, unittest.TestCase):
             self.assertIn("est traitée", request.conversation)
 
     @with_transaction()
+    def test_reply_box_other_channel(self):
+        """An answer by another channel than the one proposed takes the
+        defaults of that channel (the usager's address of a mail when the
+        box's To is left empty, as its help says)"""
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Message = pool.get('gru.inbox.message')
+        Reply = pool.get('gru.inbox.request.reply', type='wizard')
+        company = create_company()
+
+        def reply_defaults(self, request, channel):
+            return {'to_address': '%s@example.org' % channel}
+        with set_company(company), \
+                patch.object(Request, '_reply_channels', {'web', 'other'}), \
+                patch.object(Reply, '_reply_defaults', reply_defaults):
+            self.setup_inbox()
+            request = self.new_request(channel='web', body=LONG_BODY,
+                contact_email='jeanne@example.org',
+                contact_postal_code='80000')
+            Request.write([request], {
+                    'draft_body': "Voici la réponse.",
+                    'draft_channel': 'other',
+                    })
+            Request.send_reply([request])
+            Request.write([request], {
+                    'draft_body': "Et la suite.",
+                    'draft_channel': None,
+                    })
+            Request.send_reply([request])
+            first, second = Message.search([
+                    ('request', '=', request.id),
+                    ('direction', '=', 'out'),
+                    ], order=[('id', 'ASC')])
+            self.assertEqual((first.channel, first.to_address),
+                ('other', 'other@example.org'))
+            self.assertEqual((second.channel, second.to_address),
+                ('web', 'web@example.org'))
+
+    @with_transaction()
     def test_reply_box_unfilled_refused(self):
         "The reply box refuses an answer with unfilled ${placeholders}"
         pool = Pool()
