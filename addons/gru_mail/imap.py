@@ -108,6 +108,20 @@ class IMAPAdapter:
         return {int(uid): data[FETCH_ITEM]
             for uid, data in response.items() if FETCH_ITEM in data}
 
+    def headers(self, uids, fields):
+        "Return {uid: the bytes of the header fields} without \\Seen"
+        uids = list(uids)
+        result = {}
+        # by 1000: a command line of the server is limited (64 KB)
+        for i in range(0, len(uids), 1000):
+            response = self.client.fetch(uids[i:i + 1000],
+                ['BODY.PEEK[HEADER.FIELDS (%s)]' % ' '.join(fields)])
+            for uid, data in response.items():
+                for key, value in data.items():
+                    if key.startswith(b'BODY[HEADER'):
+                        result[int(uid)] = value or b''
+        return result
+
     def move(self, uids, folder):
         "Move the messages to folder (MOVE, or COPY then delete)"
         if not uids:

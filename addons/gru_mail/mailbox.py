@@ -325,9 +325,13 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
             self.name, self.address, self.last_error, delay)
         return delay
 
-    def fetch(self, commit=None, adapter=None):
+    def fetch(self, commit=None, adapter=None, dispatch=None):
         """Ingest the new mail of the mailbox. commit is called after each
-        message; it is the transaction's commit in production.
+        batch; it is the transaction's commit in production.
+        dispatch(mailbox, adapter, uidvalidity, uids, counts), when given,
+        has the waiting messages (uids) ingested by gateway workers
+        (ingest_uids in other processes) instead of this one; it is used
+        only with a processed folder.
         Return a dict of counts by received state."""
         if commit is None:
             commit = Transaction().commit
@@ -346,7 +350,16 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
                 adapter.logout()
             return counts
         try:
-            self._fetch(adapter, uidvalidity, commit, counts)
+            new = self._waiting(adapter, uidvalidity, commit)
+            if dispatch is not None and self.processed_folder and new:
+                # the workers commit: read what they did in a new snapshot
+                commit()
+                dispatch(self, adapter, uidvalidity, new, counts)
+                commit()
+                self._note_last_uid(uidvalidity)
+                self._send_pending(commit)
+            else:
+                self._ingest_uids(adapter, uidvalidity, new, commit, counts)
         except CONNECTION_ERRORS as error:
             self.record_failure(error)
             commit()
@@ -363,7 +376,10 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
                 adapter.logout()
         return counts
 
-    def _fetch(self, adapter, uidvalidity, commit, counts):
+    def _waiting(self, adapter, uidvalidity, commit, uids=None):
+        """Return the UIDs of the folder (or of uids) not yet recorded,
+        after moving again those recorded (a crash between the commit and
+        the move left them)"""
         pool = Pool()
         Received = pool.get('gru.mail.received')
         if self.last_uidvalidity != uidvalidity:
@@ -375,7 +391,9 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
             self.last_uid = 0
             self.save()
             commit()
-        if self.processed_folder:
+        if uids is not None:
+            uids = sorted(uids)
+        elif self.processed_folder:
             uids = adapter.uids()
         else:
             uids = adapter.uids((self.last_uid or 0) + 1)
@@ -389,10 +407,29 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
                 known[received.uid] = received.state
         # a crash after the commit left these on the server: finish them
         self._server_action(adapter, known)
-        new = [u for u in uids if u not in known]
-        batches = list(_chunks(new, BATCH))
+        return [u for u in uids if u not in known]
+
+    def ingest_uids(self, adapter, uidvalidity, uids, commit):
+        """Ingest the messages uids of the selected folder for the gateway
+        (a worker process): as fetch, but the mailbox record is left to
+        the gateway (its last UID, its state) and so is the sending of the
+        queued mail. Return (counts, True when all uids are done)."""
+        counts = {}
+        if uidvalidity != self.last_uidvalidity:
+            # the folder changed since the gateway listed it
+            return counts, False
+        new = self._waiting(adapter, uidvalidity, commit, uids=uids)
+        return counts, self._ingest_uids(adapter, uidvalidity, new, commit,
+            counts, shared=True)
+
+    def _ingest_uids(self, adapter, uidvalidity, uids, commit, counts,
+            shared=False):
+        "Ingest the messages uids by batches; return False when stopped"
+        batches = list(_chunks(uids, BATCH))
+        # a worker (shared) parses itself: the workers fill the cores and
+        # a parser process per chunk cost more than it saved (benchmark)
         workers = config.getint('gru_mail', 'parse_workers', default=1) \
-            if len(batches) > 2 else 0
+            if len(batches) > 2 and not shared else 0
         max_size = self.max_attachment_size * 1024
         with BackgroundParser(workers) as parser:
 
@@ -411,20 +448,24 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
                     following = prefetch(batches[i + 1])
                 done = self.ingest_many(uidvalidity, messages,
                     parsed=parsed)
-                if not self._commit_batch(adapter, done, commit, counts):
-                    return
+                if not self._commit_batch(adapter, done, commit, counts,
+                        shared=shared):
+                    return False
+        return True
 
-    def _commit_batch(self, adapter, done, commit, counts):
+    def _commit_batch(self, adapter, done, commit, counts, shared=False):
         """Commit the ingested batch, then move its messages on the server
         and send the mail it queued. Return False when the commit failed
-        (the batch will be fetched again)."""
-        pool = Pool()
-        Message = pool.get('gru.inbox.message')
+        (the batch will be fetched again).
+        shared: a worker of the gateway; the mailbox record (written by
+        the gateway alone) is not written and the queued mail is sent by
+        the gateway."""
         if done:
             # one commit for the batch, then only the server is changed: a
             # crash before the commit leaves the messages in the folder
-            self.last_uid = max([self.last_uid or 0] + list(done))
-            self.save()
+            if not shared:
+                self.last_uid = max([self.last_uid or 0] + list(done))
+                self.save()
             try:
                 commit()
             except (backend.DatabaseIntegrityError,
@@ -436,14 +477,30 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
             for state in done.values():
                 counts[state] = counts.get(state, 0) + 1
             self._server_action(adapter, done)
-            pending = Message.search([
-                    ('mailbox', '=', self.id),
-                    ('mail_state', '=', 'to_send'),
-                    ])
-            if pending:
-                Message.send_mails(pending)
-                commit()
+            if not shared:
+                self._send_pending(commit)
         return True
+
+    def _send_pending(self, commit):
+        "Send the mail queued for the mailbox (acknowledgements)"
+        Message = Pool().get('gru.inbox.message')
+        pending = Message.search([
+                ('mailbox', '=', self.id),
+                ('mail_state', '=', 'to_send'),
+                ])
+        if pending:
+            Message.send_mails(pending)
+            commit()
+
+    def _note_last_uid(self, uidvalidity):
+        "Set the last UID from the received mail (the workers recorded it)"
+        Received = Pool().get('gru.mail.received')
+        last = Received.search([
+                ('mailbox', '=', self.id),
+                ('uidvalidity', '=', uidvalidity),
+                ], order=[('uid', 'DESC')], limit=1)
+        if last:
+            self.last_uid = max(self.last_uid or 0, last[0].uid)
 
     def _server_action(self, adapter, states):
         "Move (or flag) the messages already committed"
@@ -486,6 +543,10 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
         Received = pool.get('gru.mail.received')
         try:
             received = Received.ingest(self, uidvalidity, uid, raw)
+        except backend.DatabaseOperationalError:
+            # not the mail: a concurrent update (another worker, a user);
+            # the batch is undone and its messages fetched again
+            raise
         except Exception as error:  # a hostile mail: quarantined with it
             logger.warning("mailbox %s UID %s: quarantined: %s",
                 self.address, uid, error, exc_info=True)

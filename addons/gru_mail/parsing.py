@@ -29,12 +29,14 @@ from gru_inbox.quoting import quote_start
 TOKEN = re.compile(r'\b(GRU-\d{4}-\d{4,})\b', re.IGNORECASE)
 PLUS_TOKEN = re.compile(r'\+(GRU-\d{4}-\d{4,})@', re.IGNORECASE)
 MESSAGE_ID = re.compile(r'<[^<>\s]+>')
-# a postal code followed by a commune name (signature, address line)
+# a postal code followed by a commune name (signature, address line); the
+# patterns start with a digit (what the regex engine scans for quickly),
+# the look-behind after it says that no letter or digit precedes
 POSTAL_CODE_CITY = re.compile(
-    r'(?<![\d\w])(\d{5})\s+(?:[A-ZÀ-Ýa-zà-ÿ][\w\'’ -]{2,})')
+    r'(\d(?<![\d\w]\d)\d{4})\s+(?:[A-ZÀ-Ýa-zà-ÿ][\w\'’ -]{2,})')
 # a bare postal code of the Hauts-de-France departments
-POSTAL_CODE_REGION = re.compile(r'(?<![\d\w])((?:02|59|60|62|80)\d{3})'
-    r'(?![\d\w])')
+POSTAL_CODE_REGION = re.compile(
+    r'((?:02|59|60|62|80)(?<![\d\w]\d\d)\d{3})(?![\d\w])')
 FALLBACK_CHARSETS = ['utf-8', 'cp1252', 'latin-1']
 AUTO_PRECEDENCE = {'bulk', 'junk', 'list', 'auto_reply'}
 TNEF_TYPES = {'application/ms-tnef', 'application/vnd.ms-tnef'}
