@@ -45,32 +45,36 @@ class HRJourneyBrowserTestCase(sao.BrowserTestCase):
     def download(self, button, label, artefact):
         """Click the entry label of the dropdown of the toolbar button
         (action, print) and return the downloaded file (name, bytes), kept
-        as hr_<artefact>"""
+        as hr_<artefact>.
+
+        When no file came (on a loaded machine the first click was seen
+        to be lost while the dropdown opened), keep a screenshot
+        (hr_nodownload_<artefact>), answer sao's password prompt if it
+        asks for it, and print again once, as the user would."""
         page = self.page
         item = page.locator(ACTIVE + '.dropdown-menu li a:visible',
             has_text=re.compile(r'^\s*%s\s*$' % re.escape(label))).first
-        page.locator(ACTIVE + 'button#%s' % button).first.click()
-        try:
-            item.wait_for(timeout=5000)
-        except Exception:
-            sao.screenshot(page, 'hr_debug_menu')
-            raise
-        try:
-            with page.expect_download(timeout=120000) as info:
-                item.click()
-        except PlaywrightTimeoutError:
-            if not sao.answer_password_prompt(page, HR[1],
-                    'hr_password_%s' % artefact):
-                raise
-            # sao asked the password again: print again (the dropdown
-            # of the first try closed first, or the click would close it)
-            page.keyboard.press('Escape')
-            item.wait_for(state='hidden', timeout=5000)
-            with page.expect_download(timeout=120000) as info:
-                page.locator(ACTIVE + 'button#%s' % button).first.click()
+        for attempt in range(2):
+            page.locator(ACTIVE + 'button#%s' % button).first.click()
+            try:
                 item.wait_for(timeout=5000)
-                item.click()
-        return self.keep(info.value, artefact)
+            except Exception:
+                sao.screenshot(page, 'hr_debug_menu')
+                raise
+            try:
+                with page.expect_download(timeout=120000) as info:
+                    item.click()
+                return self.keep(info.value, artefact)
+            except PlaywrightTimeoutError:
+                sao.screenshot(page, 'hr_nodownload_%s' % artefact)
+                if attempt:
+                    raise
+                if not sao.answer_password_prompt(page, HR[1],
+                        'hr_password_%s' % artefact):
+                    # close the dropdown if it is still open
+                    page.keyboard.press('Escape')
+                if item.is_visible():
+                    item.wait_for(state='hidden', timeout=5000)
 
     def keep(self, download, label):
         """Return (name, bytes) of the download, kept beside the

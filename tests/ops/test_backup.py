@@ -72,8 +72,12 @@ class BackupTestCase(unittest.TestCase):
         return count
 
     def databases(self):
+        """The databases named after the source (the drill restores into
+        <source>_drill_<stamp>): the other units of the suite create and
+        drop theirs meanwhile"""
         return {n for n, in self.database.query(
-                'SELECT datname FROM pg_database')}
+                'SELECT datname FROM pg_database')
+            if n.startswith(self.database.name)}
 
     def test_backup_restore_drill(self):
         "A backup restored by the drill has the source's rows and files"

@@ -210,7 +210,9 @@ class Baresip:
         self._responses = {}
         self._token = 0
 
-    def start(self, timeout=5):
+    def start(self, timeout=30):
+        # baresip loads its modules before it opens its control port:
+        # seconds on a busy machine (5 s was too short beside the suite)
         self.process = subprocess.Popen(['baresip', '-f', self.dir],
             stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT,
             stdout=open(os.path.join(self.dir, 'baresip.log'), 'w'),
