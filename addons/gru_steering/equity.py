@@ -7,7 +7,8 @@ threshold of the equitable share of the calls (gru_phone)."""
 import datetime as dt
 from collections import defaultdict
 
-from sql.aggregate import Count, Min
+from sql import Cast, Literal, Union
+from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Coalesce
 
 from trytond.model import ModelSQL, ModelView, fields
@@ -18,7 +19,8 @@ from trytond.transaction import Transaction, without_check_access
 
 from gru_inbox.reporting import month_label
 
-from .figures import gini, max_min_ratio
+from .aggregate import first_day, next_month
+from .figures import gini, max_min_ratio, use_aggregates
 
 
 class EquityContext(ModelView):
@@ -79,6 +81,44 @@ class EquityMixin:
             domain.append(('company', '=', context['company']))
         with without_check_access():
             return Request.search_domain(domain, active_test=False)
+
+    @classmethod
+    def _days(cls):
+        """Return the tables and where clause of the request day
+        aggregates (gru.steering.request.day) of the requests counted by
+        _requests, None with the context key gru_steering_raw"""
+        pool = Pool()
+        Day = pool.get('gru.steering.request.day')
+        Volume = pool.get('gru.inbox.request.volume')
+        context = Transaction().context
+        if not use_aggregates():
+            return None
+        from_date, to_date = Volume.period()
+        domain = []
+        if from_date:
+            domain.append(('day', '>=', from_date))
+        if to_date:
+            domain.append(('day', '<=', to_date))
+        if context.get('company'):
+            domain.append(('company', '=', context['company']))
+        with without_check_access():
+            return Day.search_domain(domain, active_test=False)
+
+    @classmethod
+    def _contacts(cls):
+        """Return the tables, where clause, the id, day (or received_at)
+        and antenna columns and the count aggregate of the requests
+        counted: from the request day aggregates, else the requests"""
+        days = cls._days()
+        if days is not None:
+            tables, where = days
+            day, _ = tables[None]
+            return tables, where, day.id, day.day, day.antenna, Sum(
+                day.count)
+        tables, where = cls._requests()
+        request, _ = tables[None]
+        return (tables, where, request.id, request.received_at,
+            request.antenna, Count())
 
     @classmethod
     def antennas(cls):
@@ -202,12 +242,11 @@ class Equity(EquityMixin, ModelSQL, ModelView):
         pool = Pool()
         Antenna = pool.get('gru.antenna')
         antenna = Antenna.__table__()
-        tables, where = cls._requests()
-        request, _ = tables[None]
+        tables, where, _, _, antenna_column, count = cls._contacts()
         counts = convert_from(None, tables).select(
-            request.antenna.as_('antenna'), Count().as_('contacts'),
-            where=where & (request.antenna != None),  # noqa: E711
-            group_by=[request.antenna])
+            antenna_column.as_('antenna'), count.as_('contacts'),
+            where=where & (antenna_column != None),  # noqa: E711
+            group_by=[antenna_column])
         return antenna.join(counts, 'LEFT',
             condition=counts.antenna == antenna.id
             ).select(
@@ -276,44 +315,90 @@ class EquityMonth(EquityMixin, ModelSQL, ModelView):
         return [table.month]
 
     @classmethod
-    def _month_column(cls, request):
+    def _month_column(cls, column):
+        "The month (YYYY-MM) of column: a timestamp or a date"
         Volume = Pool().get('gru.inbox.request.volume')
-        return Volume.month_column(Volume.day_column(request.received_at))
+        return Volume.month_column(Volume.day_column(column))
+
+    @classmethod
+    def _monthly(cls):
+        """Return the query of the requests counted (or of their
+        aggregates: the month rows by antenna of the whole months, the day
+        rows of the other days): their id, month, antenna and count"""
+        pool = Pool()
+        Volume = pool.get('gru.inbox.request.volume')
+        Month = pool.get('gru.steering.request.month')
+        tables, where, id_, day, antenna, count = cls._contacts()
+        if not isinstance(count, Sum):
+            return convert_from(None, tables).select(
+                id_.as_('id'),
+                cls._month_column(day).as_('month'),
+                antenna.as_('antenna'),
+                Cast(Literal(1), 'INTEGER').as_('count'),
+                where=where & (antenna != None))  # noqa: E711
+        from_date, to_date = Volume.period()
+        first = end = None
+        if from_date and to_date:
+            first = (from_date if from_date.day == 1
+                else next_month(from_date))
+            end = first_day(to_date + dt.timedelta(days=1))
+        if first is None or first >= end:
+            return convert_from(None, tables).select(
+                (id_ * 2).as_('id'),
+                cls._month_column(day).as_('month'),
+                antenna.as_('antenna'),
+                count.expression.as_('count'),
+                where=where & (antenna != None))  # noqa: E711
+        # a line's id: twice the smallest id of its day rows or of its
+        # month rows plus one
+        days = convert_from(None, tables).select(
+            (id_ * 2).as_('id'),
+            cls._month_column(day).as_('month'),
+            antenna.as_('antenna'),
+            count.expression.as_('count'),
+            where=where & (antenna != None)  # noqa: E711
+            & ((day < first) | (day >= end)))
+        domain = [('level', '=', 'antenna'), ('month', '>=', first),
+            ('month', '<', end), ('antenna', '!=', None)]
+        context = Transaction().context
+        if context.get('company'):
+            domain.append(('company', '=', context['company']))
+        with without_check_access():
+            tables, where = Month.search_domain(domain, active_test=False)
+        month, _ = tables[None]
+        months = convert_from(None, tables).select(
+            (month.id * 2 + 1).as_('id'),
+            cls._month_column(month.month).as_('month'),
+            month.antenna.as_('antenna'),
+            month.count.as_('count'),
+            where=where)
+        union = Union(days, months, all_=True)
+        return union.select(union.id, union.month, union.antenna,
+            union.count)
 
     @classmethod
     def table_query(cls):
-        tables, where = cls._requests()
-        request, _ = tables[None]
         # grouped in an outer query: PostgreSQL does not see the month
         # (to_char with its format as a parameter) of the GROUP BY as the
         # one selected
-        inner = convert_from(None, tables).select(
-            request.id.as_('id'),
-            cls._month_column(request).as_('month'),
-            where=where & (request.antenna != None))  # noqa: E711
+        inner = cls._monthly()
         return inner.select(
             Min(inner.id).as_('id'),
             inner.month.as_('month'),
-            Count(inner.id).as_('contacts'),
+            Sum(inner.count).as_('contacts'),
             group_by=[inner.month])
 
     @classmethod
     def monthly_contacts(cls):
         "Return {month: {antenna: contacts}} of the period of the context"
-        tables, where = cls._requests()
-        request, _ = tables[None]
         cursor = Transaction().connection.cursor()
-        inner = convert_from(None, tables).select(
-            request.id.as_('id'),
-            cls._month_column(request).as_('month'),
-            request.antenna.as_('antenna'),
-            where=where & (request.antenna != None))  # noqa: E711
+        inner = cls._monthly()
         cursor.execute(*inner.select(
-                inner.month, inner.antenna, Count(inner.id),
+                inner.month, inner.antenna, Sum(inner.count),
                 group_by=[inner.month, inner.antenna]))
         contacts = defaultdict(dict)
         for key, antenna, count in cursor:
-            contacts[key][antenna] = count
+            contacts[key][antenna] = int(count)
         return contacts
 
     @staticmethod

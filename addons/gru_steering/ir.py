@@ -27,3 +27,9 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection.append(
             ('gru.steering.pack|generate_previous_month',
                 "Generate the Monthly Steering Pack"))
+        cls.method.selection.append(
+            ('gru.steering.call.day|refresh_all',
+                "Refresh the Steering Aggregates of the Last Days"))
+        cls.method.selection.append(
+            ('gru.steering.aggregate.dirty|refresh_dirty',
+                "Refresh the Steering Aggregates Written"))

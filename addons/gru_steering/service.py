@@ -6,9 +6,9 @@ import datetime as dt
 import json
 from collections import defaultdict
 
-from sql import Cast, Column, Literal, Null
+from sql import Cast, Column, Literal, Null, Union, Values
 from sql.aggregate import Avg, Count, Min, Sum
-from sql.conditionals import Case
+from sql.conditionals import Case, Coalesce
 from sql.functions import Floor
 
 from trytond import backend
@@ -23,15 +23,56 @@ from trytond.transaction import Transaction
 from gru_inbox.inbox import OPEN_STATES
 from gru_inbox.reporting import channel_color
 
+from .aggregate import first_day, next_month
 from .figures import (
-    AGE_BUCKETS, age_bucket, hours, mean, median, percentile, seconds,
-    sql_percentile, sql_percentiles, sql_seconds)
+    AGE_BUCKETS, NOT_OFFERED, age_bucket, histogram_percentile, hours, mean,
+    median, percentile, seconds, sql_percentile, sql_percentiles, sql_seconds,
+    use_aggregates)
 
 # what the service levels of the requests can be grouped by
 # (gru_service_dimensions of the context)
 DIMENSIONS = ['antenna', 'channel', 'scheme']
-# the outcomes of a call not offered to an agent: out of the shares
-NOT_OFFERED = {None, 'out_of_hours'}
+
+
+def aggregate_domain(rule_domain, names):
+    """Return whether the rule domain reads only the fields names (which
+    the aggregates have as the source) or denies everything (id = -1):
+    the domain then selects the same rows on the aggregates"""
+    if not rule_domain:
+        return True
+    if isinstance(rule_domain, str):
+        return rule_domain in {'AND', 'OR'}
+    if (isinstance(rule_domain, (list, tuple)) and rule_domain
+            and isinstance(rule_domain[0], str)
+            and rule_domain[0] not in {'AND', 'OR'}):
+        name = rule_domain[0].split('.')[0]
+        if name == 'id':
+            return tuple(rule_domain) == ('id', '=', -1)
+        return name in names
+    return all(aggregate_domain(d, names) for d in rule_domain)
+
+
+def period_domain(from_date, to_date):
+    "Return the domain of the aggregates' days of the period"
+    domain = []
+    if from_date:
+        domain.append(('day', '>=', from_date))
+    if to_date:
+        domain.append(('day', '<=', to_date))
+    return domain
+
+
+def join_keys(table, columns, keys, types):
+    """Return table joined to the keys (tuples of the values of columns,
+    None matched by NULL)"""
+    values = Values([list(k) for k in sorted(keys, key=lambda k: tuple(
+                    (v is None, v if v is not None else 0) for v in k))])
+    condition = Literal(True)
+    for index, (column, type_) in enumerate(zip(columns, types)):
+        value = Cast(Column(values, 'column%d' % (index + 1)), type_)
+        empty = -1 if type_.upper().startswith('INT') else ''
+        condition &= Coalesce(column, empty) == Coalesce(value, empty)
+    return table.join(values, condition=condition)
 
 
 class ServiceContext(ModelView):
@@ -171,13 +212,114 @@ class RequestService(ModelSQL, ModelView):
         return tables, where
 
     @classmethod
+    def _aggregates(cls):
+        """Return the tables and where clause of the request day
+        aggregates of the requests counted, None when the user's rules
+        on the requests read other fields than the aggregates' (the rows
+        of the requests are then read)"""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        Volume = pool.get('gru.inbox.request.volume')
+        Day = pool.get('gru.steering.request.day')
+        if not use_aggregates():
+            return None
+        rule_domain = Rule.domain_get('gru.inbox.request', mode='read')
+        if not aggregate_domain(rule_domain,
+                {'company', 'antenna', 'channel', 'scheme'}):
+            return None
+        domain = period_domain(*Volume.period())
+        domain.extend(cls._aggregate_domain(rule_domain))
+        return Day.search_domain(domain, active_test=False)
+
+    @classmethod
+    def _aggregate_domain(cls, rule_domain):
+        "Return the domain of the aggregates but the period"
+        context = Transaction().context
+        domain = []
+        if context.get('company'):
+            domain.append(('company', '=', context['company']))
+        if context.get('antenna'):
+            domain.append(('antenna', '=', context['antenna']))
+        if rule_domain:
+            domain.append(rule_domain)
+        return domain
+
+    @classmethod
+    def _aggregate_parts(cls):
+        """Return the (tables, where clause) of the request month
+        aggregates of the whole months of the period and of the day
+        aggregates of its other days: together the requests counted (the
+        same conditions as _aggregates)"""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        Volume = pool.get('gru.inbox.request.volume')
+        Day = pool.get('gru.steering.request.day')
+        Month = pool.get('gru.steering.request.month')
+        from_date, to_date = Volume.period()
+        rule_domain = Rule.domain_get('gru.inbox.request', mode='read')
+        domain = cls._aggregate_domain(rule_domain)
+        # the months at the level of the grouping when the rules and the
+        # antenna of the context read only its dimensions, else the full
+        dimensions = cls.dimensions()
+        level = Month.full_level()
+        if (aggregate_domain(rule_domain, set(dimensions) | {'company'})
+                and (not Transaction().context.get('antenna')
+                    or 'antenna' in dimensions)):
+            level = ','.join(dimensions)
+        if not from_date or not to_date or from_date > to_date:
+            return [Day.search_domain(
+                    period_domain(from_date, to_date) + domain,
+                    active_test=False)]
+        first = (from_date if from_date.day == 1
+            else next_month(from_date))
+        # the first day of the month after the last whole month
+        end = first_day(to_date + dt.timedelta(days=1))
+        if first >= end:
+            return [Day.search_domain(
+                    period_domain(from_date, to_date) + domain,
+                    active_test=False)]
+        parts = [Month.search_domain(
+                [('level', '=', level),
+                    ('month', '>=', first), ('month', '<', end)] + domain,
+                active_test=False)]
+        days = []
+        if from_date < first:
+            days.append([('day', '>=', from_date), ('day', '<', first)])
+        if end <= to_date:
+            days.append([('day', '>=', end), ('day', '<=', to_date)])
+        if days:
+            parts.append(Day.search_domain(
+                    [['OR'] + days] + domain, active_test=False))
+        return parts
+
+    @classmethod
     def table_query(cls):
         pool = Pool()
         Request = pool.get('gru.inbox.request')
         dimensions = cls.dimensions()
-        tables, where = cls._requests()
-        request, _ = tables[None]
-        select = [Min(request.id).as_('id'), Count().as_('count')]
+        if cls._aggregates() is not None:
+            # the month and day aggregates of the period: a line's id is
+            # twice the smallest id of a day row, or of a month row plus
+            # one (row_keys)
+            queries = []
+            for tables, where in cls._aggregate_parts():
+                table, _ = tables[None]
+                odd = int(table._name == 'gru_steering_request_month')
+                queries.append(convert_from(None, tables).select(
+                        (table.id * 2 + odd).as_('id'),
+                        table.count.as_('count'),
+                        *(Column(table, d).as_(d) for d in dimensions),
+                        where=where))
+            request = Union(*queries, all_=True)
+            select = [Min(request.id).as_('id'),
+                Sum(request.count).as_('count')]
+            from_ = request
+            where = None
+        else:
+            tables, where = cls._requests()
+            request, _ = tables[None]
+            select = [Min(request.id).as_('id'), Count().as_('count')]
+            from_ = convert_from(None, tables)
         for name in DIMENSIONS:
             if name in dimensions:
                 column = Column(request, name)
@@ -185,32 +327,45 @@ class RequestService(ModelSQL, ModelView):
                 column = Cast(Null, cls._fields[name].sql_type().base)
             select.append(column.as_(name))
         if 'channel' in dimensions:
-            column = Case(*((request.channel == k, n)
+            column = Case(*((Column(request, 'channel') == k, n)
                     for k, n in Request.channels()),
-                else_=request.channel)
+                else_=Column(request, 'channel'))
         else:
             column = Cast(Null, cls.channel_name.sql_type().base)
         select.append(column.as_('channel_name'))
-        return convert_from(None, tables).select(*select, where=where,
+        return from_.select(*select, where=where,
             group_by=[Column(request, d) for d in dimensions])
 
     @classmethod
     def row_keys(cls, rows):
         """Return {row id: dimension values} of the rows: a row's id is the
         smallest id of the requests of its group, whose values are the
-        group's (read by id: cheaper than the rows' fields)"""
-        Request = Pool().get('gru.inbox.request')
+        group's (read by id: cheaper than the rows' fields); from the
+        aggregates, twice the smallest id of the day rows of the group or
+        of its month rows plus one"""
+        pool = Pool()
         dimensions = cls.dimensions()
-        request = Request.__table__()
         cursor = Transaction().connection.cursor()
-        ids = [r.id for r in rows]
+        if cls._aggregates() is not None:
+            sources = [
+                (pool.get('gru.steering.request.day'),
+                    {r.id // 2: r.id for r in rows if not r.id % 2}),
+                (pool.get('gru.steering.request.month'),
+                    {r.id // 2: r.id for r in rows if r.id % 2}),
+                ]
+        else:
+            sources = [(pool.get('gru.inbox.request'),
+                    {r.id: r.id for r in rows})]
         keys = {}
-        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
-            cursor.execute(*request.select(request.id,
-                    *(Column(request, d) for d in dimensions),
-                    where=reduce_ids(request.id, sub_ids)))
-            for line in cursor:
-                keys[line[0]] = tuple(line[1:])
+        for Model, ids in sources:
+            request = Model.__table__()
+            for sub_ids in grouped_slice(list(ids),
+                    backend.MAX_QUERY_PARAMS):
+                cursor.execute(*request.select(request.id,
+                        *(Column(request, d) for d in dimensions),
+                        where=reduce_ids(request.id, sub_ids)))
+                for line in cursor:
+                    keys[ids[line[0]]] = tuple(line[1:])
         return keys
 
     @classmethod
@@ -254,7 +409,10 @@ class RequestService(ModelSQL, ModelView):
         dimensions = cls.dimensions()
         now = cls.now()
         keys = cls.row_keys(rows)
-        if sql_percentiles():
+        if cls._aggregates() is not None:
+            groups = cls.group_figures_aggregate(
+                now, set(keys.values()), cls._aggregate_parts())
+        elif sql_percentiles():
             groups = cls.group_figures_sql(now, set(keys.values()))
         else:
             groups = cls.group_figures_python(now)
@@ -270,6 +428,108 @@ class RequestService(ModelSQL, ModelView):
                 figures = empty
             for name in names:
                 result[name][row.id] = figures[name]
+        return result
+
+    @classmethod
+    def group_figures_aggregate(cls, now, keys, parts):
+        """Return {dimension values: figures} of the groups of keys (a set
+        of dimension values) from the request aggregates (parts: tables and
+        where clause of month and day aggregates) and, live, the open
+        requests and those past their due date without a first response:
+        the same figures as figures() but the median of the delays
+        quantized (figures.quantize)"""
+        pool = Pool()
+        Day = pool.get('gru.steering.request.day')
+        dimensions = cls.dimensions()
+        size = len(dimensions)
+        types = [cls._fields[d].sql_type().base for d in dimensions]
+        cursor = Transaction().connection.cursor()
+        sums = {}
+        texts = defaultdict(list)
+        for tables, where in parts:
+            day, _ = tables[None]
+            from_ = convert_from(None, tables)
+            if keys:
+                from_ = join_keys(from_,
+                    [Column(day, d) for d in dimensions], keys, types)
+            group_by = [Column(day, d) for d in dimensions]
+            cursor.execute(*from_.select(*group_by,
+                    Sum(day.responded), Sum(day.response_seconds),
+                    Sum(day.due_responded + day.due_unresponded),
+                    Sum(day.within),
+                    where=where, group_by=group_by))
+            for line in cursor:
+                key = tuple(line[:size])
+                values = [v or 0 for v in line[size:]]
+                if key in sums:
+                    values = [a + b for a, b in zip(sums[key], values)]
+                sums[key] = values
+            cursor.execute(*from_.select(*group_by, day.response_histogram,
+                    where=where & (day.response_histogram != Null)))
+            for line in cursor:
+                texts[tuple(line[:size])].append(line[size])
+        result = {}
+        for key, (responded, total, counted, within) in sums.items():
+            responded = int(responded)
+            figures = dict.fromkeys((k for k, _ in AGE_BUCKETS), 0)
+            median_ = histogram_percentile(
+                Day.sum_histograms(texts.get(key, [])), .5)
+            figures.update({
+                    'responded': responded,
+                    'response_median': (median_ / 3600
+                        if median_ is not None else None),
+                    'response_mean': (float(total) / responded / 3600
+                        if responded else None),
+                    'sla_counted': int(counted),
+                    'within': int(within),
+                    })
+            result[key] = figures
+
+        # live: due in the future without a response, open by age
+        tables, where = cls._requests()
+        request, _ = tables[None]
+        from_ = convert_from(None, tables)
+        if keys:
+            from_ = join_keys(from_,
+                [Column(request, d) for d in dimensions], keys, types)
+        group_by = [Column(request, d) for d in dimensions]
+        # the aggregates count every request with a due date and no
+        # response: those due in the future are not counted yet
+        cursor.execute(*from_.select(*group_by, Count(),
+                where=where & (request.first_response_at == Null)
+                & (request.first_response_due != Null)
+                & (request.first_response_due >= now),
+                group_by=group_by))
+        for line in cursor:
+            figures = result.get(tuple(line[:size]))
+            if figures is not None:
+                figures['sla_counted'] -= line[size]
+        bucket = Case(*((request.received_at > now - dt.timedelta(
+                        days=last + 1), Literal(key))
+                for key, last in AGE_BUCKETS if last is not None),
+            else_=Literal(AGE_BUCKETS[-1][0]))
+        # grouped in an outer query: PostgreSQL does not see the bucket
+        # (with its bounds as parameters) of the GROUP BY as the one
+        # selected
+        inner = from_.select(*(c.as_(d) for c, d in zip(group_by,
+                    dimensions)), bucket.as_('bucket'),
+            where=where & request.state.in_(list(OPEN_STATES))
+            & (request.received_at != Null))
+        inner_group_by = [Column(inner, d) for d in dimensions] + [
+            inner.bucket]
+        cursor.execute(*inner.select(*inner_group_by, Count(),
+                group_by=inner_group_by))
+        for line in cursor:
+            figures = result.get(tuple(line[:size]))
+            if figures is not None:
+                figures[line[size]] += line[size + 1]
+        for figures in result.values():
+            within = figures.pop('within')
+            counted = figures['sla_counted']
+            figures['within_sla'] = (100. * within / counted
+                if counted else None)
+            figures['backlog'] = sum(
+                figures[k] for k, _ in AGE_BUCKETS)
         return result
 
     @classmethod
@@ -457,7 +717,39 @@ class CallService(ModelSQL, ModelView):
         return Call.search_domain(domain, active_test=False)
 
     @classmethod
+    def _aggregates(cls):
+        """Return the tables and where clause of the call day aggregates
+        of the calls counted, None when the user's rules on the calls read
+        other fields than the aggregates' (the calls are then read)"""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        Volume = pool.get('gru.inbox.request.volume')
+        Day = pool.get('gru.steering.call.day')
+        context = Transaction().context
+        if not use_aggregates():
+            return None
+        rule_domain = Rule.domain_get('gru.phone.call', mode='read')
+        if not aggregate_domain(rule_domain, {'antenna'}):
+            return None
+        domain = period_domain(*Volume.period())
+        if context.get('antenna'):
+            domain.append(('antenna', '=', context['antenna']))
+        if rule_domain:
+            domain.append(rule_domain)
+        return Day.search_domain(domain, active_test=False)
+
+    @classmethod
     def table_query(cls):
+        aggregates = cls._aggregates()
+        if aggregates is not None:
+            tables, where = aggregates
+            day, _ = tables[None]
+            return convert_from(None, tables).select(
+                Min(day.id).as_('id'),
+                day.antenna.as_('antenna'),
+                Sum(day.calls).as_('calls'),
+                where=where,
+                group_by=[day.antenna])
         tables, where = cls._calls()
         call, _ = tables[None]
         return convert_from(None, tables).select(
@@ -475,7 +767,10 @@ class CallService(ModelSQL, ModelView):
 
     @classmethod
     def get_figures(cls, rows, names):
-        if sql_percentiles():
+        aggregates = cls._aggregates()
+        if aggregates is not None:
+            groups = cls.group_figures_aggregate(aggregates)
+        elif sql_percentiles():
             groups = cls.group_figures_sql()
         else:
             groups = cls.group_figures_python()
@@ -489,6 +784,43 @@ class CallService(ModelSQL, ModelView):
                 figures = empty
             for name in names:
                 result[name][row.id] = figures[name]
+        return result
+
+    @classmethod
+    def group_figures_aggregate(cls, aggregates):
+        """Return {antenna id: figures} of the calls of the context from
+        the call day aggregates (tables and where clause): the same
+        figures as figures() but the waiting percentiles quantized
+        (figures.quantize)"""
+        Day = Pool().get('gru.steering.call.day')
+        tables, where = aggregates
+        day, _ = tables[None]
+        cursor = Transaction().connection.cursor()
+        from_ = convert_from(None, tables)
+        cursor.execute(*from_.select(day.antenna,
+                Sum(day.offered), Sum(day.answered), Sum(day.abandoned),
+                where=where, group_by=[day.antenna]))
+        result = {}
+        for antenna, total, answered, abandoned in cursor:
+            total, answered = int(total or 0), int(answered or 0)
+            abandoned = int(abandoned or 0)
+            result[antenna] = {
+                'offered': total,
+                'answered': answered,
+                'answered_share': (100. * answered / total
+                    if total else None),
+                'abandoned_share': (100. * abandoned / total
+                    if total else None),
+                }
+        cursor.execute(*from_.select(day.antenna, day.wait_histogram,
+                where=where & (day.wait_histogram != Null)))
+        texts = defaultdict(list)
+        for antenna, text in cursor:
+            texts[antenna].append(text)
+        for antenna, figures in result.items():
+            histogram = Day.sum_histograms(texts.get(antenna, []))
+            figures['wait_p50'] = histogram_percentile(histogram, .5)
+            figures['wait_p90'] = histogram_percentile(histogram, .9)
         return result
 
     @classmethod

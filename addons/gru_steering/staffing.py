@@ -21,6 +21,7 @@ from trytond.transaction import Transaction, without_check_access
 from gru_sla.exceptions import CalendarError
 
 from . import erlang
+from .figures import use_aggregates
 
 BASES = [
     ('busy_hour', "Busy Hour"),
@@ -133,7 +134,31 @@ def compute_staffing(antennas, plan=None, params=None):
     calls = defaultdict(Load)
     answered = defaultdict(int)
     visits = defaultdict(Load)
-    if antenna_ids:
+    if antenna_ids and use_aggregates():
+        # the same sums as below, from the hourly aggregates maintained
+        # from the calls and visits (gru.steering.antenna.hour)
+        AntennaHour = pool.get('gru.steering.antenna.hour')
+        hour = AntennaHour.__table__()
+        cursor.execute(*hour.select(hour.antenna, hour.hour,
+                hour.calls, hour.calls_answered, hour.talk_seconds,
+                hour.visits, hour.visits_seen, hour.visit_minutes,
+                where=hour.antenna.in_(antenna_ids)
+                & (hour.hour >= start) & (hour.hour < end)))
+        for (antenna_id, at, count, n_answered, talk, n_visits, seen,
+                minutes) in cursor:
+            at = _datetime(at)
+            if count:
+                load = calls[antenna_id]
+                load.hours[at] += count
+                load.handled += n_answered or 0
+                load.handling += talk or 0.
+                answered[antenna_id] += n_answered or 0
+            if n_visits:
+                load = visits[antenna_id]
+                load.hours[at] += n_visits
+                load.handled += seen or 0
+                load.handling += float(minutes or 0)
+    elif antenna_ids:
         # the calls routed to the antenna: its demand, even when another
         # one answered
         call = Call.__table__()

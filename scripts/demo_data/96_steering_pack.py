@@ -15,6 +15,10 @@ def load(ctx):
     except KeyError:
         ctx.log("gru_steering is not activated: no steering pack")
         return
+    # the aggregates of the data just loaded through the ORM, as the cron
+    # of every minute would (the transaction restarts with its lock)
+    keys = pool.get('gru.steering.aggregate.dirty').refresh_dirty()
+    ctx.log("steering aggregates of %d keys refreshed" % keys)
     Date = pool.get('ir.date')
     month = (Date.today().replace(day=1) - dt.timedelta(days=1)).replace(
         day=1)

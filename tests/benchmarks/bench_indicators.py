@@ -12,7 +12,8 @@ and HR), then fills through COPY, over the two years before today and
 spread over the antennas as the region's inbox: the requests (channels,
 states, first responses and their due dates), the calls (routed and
 answering antenna, outcomes, waiting and talk times), the counter visits
-and the permanences.
+and the permanences. COPY bypassing the ORM, it then rebuilds the daily
+aggregates of the figures (gru_steering's rebuild(), when they are empty).
 
 It then times, over --runs runs each (after a warm-up run), each figure as
 sao shows it to the director: the action opened with its context and the
@@ -195,6 +196,13 @@ def fill(counts, company, antennas, schemes):
             return
         conn.execute('TRUNCATE gru_counter_visit, gru_counter_permanence, '
             'gru_phone_call, gru_inbox_request CASCADE')
+        # the aggregates of gru_steering, rebuilt by build_aggregates
+        for table in ['gru_steering_request_day',
+                'gru_steering_request_month', 'gru_steering_call_day',
+                'gru_steering_antenna_day', 'gru_steering_antenna_hour']:
+            if conn.execute('SELECT to_regclass(%s)',
+                    (table,)).fetchone()[0]:
+                conn.execute('TRUNCATE %s' % table)
         start = time.monotonic()
         channels, channel_weights = zip(*CHANNELS)
 
@@ -332,6 +340,38 @@ def fill(counts, company, antennas, schemes):
         log('vacuuming')
         conn.execute('VACUUM ANALYZE')
         log('filled in %.0f s' % (time.monotonic() - start))
+
+
+def build_aggregates(pool):
+    """Rebuild the daily aggregates of the figures (gru_steering) when the
+    module has them and they are empty (COPY bypasses the ORM's hooks)"""
+    from trytond.transaction import Transaction
+
+    # the request day aggregate rebuilds its months too
+    names = ['gru.steering.request.day', 'gru.steering.request.month',
+        'gru.steering.call.day', 'gru.steering.antenna.day',
+        'gru.steering.antenna.hour']
+    if not all(has_model(pool, n) for n in names):
+        return
+    with Transaction().start(DATABASE, 0) as transaction:
+        for name in names:
+            Model = pool.get(name)
+            table = Model.__table__()
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.select(table.id, limit=1))
+            if cursor.fetchone():
+                continue
+            log('rebuilding %s' % name)
+            start = time.monotonic()
+            Model.rebuild()
+            log('rebuilt %s in %.0f s' % (name, time.monotonic() - start))
+        transaction.commit()
+    with connect(DATABASE) as conn:
+        conn.execute('VACUUM ANALYZE gru_steering_request_day')
+        conn.execute('VACUUM ANALYZE gru_steering_request_month')
+        conn.execute('VACUUM ANALYZE gru_steering_call_day')
+        conn.execute('VACUUM ANALYZE gru_steering_antenna_day')
+        conn.execute('VACUUM ANALYZE gru_steering_antenna_hour')
 
 
 def percentile(values, p):
@@ -600,6 +640,7 @@ def main():
         company, antennas, schemes, director = setup_orm(pool)
         fill((args.requests, args.calls, args.visits), company, antennas,
             schemes)
+        build_aggregates(pool)
         results = measure(pool, director, antennas, args.runs, args.only)
         extra = {}
         if not args.skip_extra:

@@ -18,7 +18,8 @@ from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from .test_service import create_antenna, create_call, create_request
+from .test_service import (
+    create_antenna, create_call, create_request, refresh_aggregates)
 
 D = dt.datetime
 PERIOD = {'from_date': dt.date(2026, 1, 1), 'to_date': dt.date(2026, 2, 28)}
@@ -114,6 +115,7 @@ class DashboardTestCase(unittest.TestCase):
         web client does"""
         pool = Pool()
         Model = pool.get(panel['res_model'])
+        refresh_aggregates()
         transaction = Transaction()
         decoder = PYSONDecoder({'_user': user.id, 'context': {}})
         context = decoder.decode(panel['pyson_context'] or '{}')

@@ -14,7 +14,7 @@ from trytond.transaction import Transaction
 
 from gru_steering.figures import gini, max_min_ratio
 
-from .test_service import create_antenna, create_request
+from .test_service import create_antenna, create_request, refresh_aggregates
 
 D = dt.datetime
 PERIOD = {'from_date': dt.date(2026, 1, 1), 'to_date': dt.date(2026, 2, 28)}
@@ -53,6 +53,7 @@ class EquityTestCase(unittest.TestCase):
 
     def read(self, model, fields_names, **context):
         Model = Pool().get(model)
+        refresh_aggregates()
         with Transaction().set_context(**context):
             rows = Model.search([])
             return Model.read([r.id for r in rows], fields_names)
@@ -110,6 +111,7 @@ class EquityTestCase(unittest.TestCase):
                         'phone' if day % 2 else 'web', D(2026, month, day))
         # out of the period
         create_request(company, soissons, 'web', D(2025, 12, 15))
+        refresh_aggregates()
         return amiens, laon, soissons
 
     @with_transaction()

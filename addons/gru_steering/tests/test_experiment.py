@@ -14,6 +14,7 @@ from gru_inbox.tests.test_module import InboxMixin
 
 from ..exceptions import ExperimentContextError
 from ..experiment import MEASURES, comparison_windows, period_name, periods
+from .test_service import refresh_aggregates
 
 MONDAY = dt.datetime(2026, 3, 2)
 START = dt.date(2026, 3, 16)
@@ -148,10 +149,12 @@ class ExperimentTestCase(InboxMixin, unittest.TestCase):
                     'subject': "Demande %d" % i, 'antenna': antenna.id,
                     } for i, (antenna, day, channel) in enumerate(requests)])
         Request.write(requests[:2], {'answered_at': at(16)})
+        refresh_aggregates()
         return data
 
     def read(self, Model, names, **context):
         "Return the rows as the client reads them: search then read"
+        refresh_aggregates()
         with Transaction().set_context(**context):
             rows = Model.search([])
             return Model.read([r.id for r in rows], names)
@@ -228,6 +231,8 @@ class ExperimentTestCase(InboxMixin, unittest.TestCase):
         pool = Pool()
         Indicator = pool.get('gru.steering.experiment.indicator')
         company = create_company()
+        # out of the subtests: the refresh may restart the transaction
+        refresh_aggregates()
         with set_company(company):
             for context in [{'granularity': 'day'},
                     {'from_date': 'yesterday'},

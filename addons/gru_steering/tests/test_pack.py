@@ -29,7 +29,7 @@ from gru_steering.pack import (
 from gru_steering.pack_output import (
     NNBSP, compact, count, fte, number, percent, points)
 
-from .test_service import create_antenna
+from .test_service import create_antenna, refresh_aggregates
 
 MONTH = dt.date(2026, 10, 1)
 ANTENNAS = [('AMI', "Amiens", 3), ('ARR', "Arras", 2), ('LAO', "Laon", 1),
@@ -196,6 +196,7 @@ def create_data(company, seed=17):
     Request.create(requests)
     Call.create(calls)
     Visit.create(visits)
+    refresh_aggregates()
     return [a for a, _ in antennas]
 
 
@@ -214,6 +215,7 @@ class PackTestCase(unittest.TestCase):
 
     def read(self, model, names, **context):
         Model = Pool().get(model)
+        refresh_aggregates()
         with Transaction().set_context(**context):
             rows = Model.search([])
             return Model.read([r.id for r in rows], names)

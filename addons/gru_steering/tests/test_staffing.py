@@ -10,6 +10,7 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
 from ..erlang import staffing
+from .test_service import refresh_aggregates
 
 # Monday 2 to Friday 6 March 2026: Paris is at UTC+1
 MONDAY = dt.datetime(2026, 3, 2)
@@ -108,6 +109,7 @@ class StaffingTestCase(unittest.TestCase):
                         'time_spent': 20,
                         })
         Visit.create(visits)
+        refresh_aggregates()
         return {'ami': ami, 'stq': stq, 'lao': lao, 'calendar': calendar}
 
     def setup_plan(self, company, data):
@@ -156,6 +158,7 @@ class StaffingTestCase(unittest.TestCase):
 
     def rows(self, **context):
         Staffing = Pool().get('gru.steering.staffing')
+        refresh_aggregates()
         with Transaction().set_context(dict(CONTEXT, **context)):
             return {l.antenna.code: l for l in Staffing.search([])}
 
