@@ -43,15 +43,22 @@ def cut_references(page):
     return ([c[0] for c in cells], [c[0] for c in cells if c[1]])
 
 
-def outgoing_channels(page):
-    "Return the channels of the outgoing messages shown on the request"
-    return sorted(page.locator('#tabcontent .form .treeview tbody tr'
-        ).evaluate_all(
-        '(rows, channels) => rows.map(r => Array.from('
-        'r.querySelectorAll("td"), c => c.innerText.trim()))'
-        '.filter(cells => cells.includes("Sortant"))'
-        '.map(cells => cells.filter(c => channels.includes(c)).join("+"))',
-        CHANNELS))
+OUTGOING_CHANNELS = (
+    '(channels) => Array.from(document.querySelectorAll('
+    '"#tabcontent .form .treeview tbody tr"), r => Array.from('
+    'r.querySelectorAll("td"), c => c.innerText.trim()))'
+    '.filter(cells => cells.includes("Sortant"))'
+    '.map(cells => cells.filter(c => channels.includes(c)).join("+"))')
+
+
+def outgoing_channels(page, count):
+    """Return the channels of the outgoing messages shown on the request,
+    once count of them are drawn (sao redraws the list of messages after
+    the reply: read at once, it was seen empty)"""
+    page.wait_for_function(
+        '(channels) => (%s)(channels).filter(c => c).length >= %d'
+        % (OUTGOING_CHANNELS, count), arg=CHANNELS, timeout=30000)
+    return sorted(page.evaluate(OUTGOING_CHANNELS, CHANNELS))
 
 
 class InboxBrowserTestCase(sao.BrowserTestCase):
@@ -179,7 +186,7 @@ class InboxBrowserTestCase(sao.BrowserTestCase):
             has_text="Sortant").first.wait_for(timeout=30000)
         text = sao.visible_text(page)
         self.assertIn("votre dossier est complet", text)
-        self.assertEqual(outgoing_channels(page), ["Courriel"])
+        self.assertEqual(outgoing_channels(page, 1), ["Courriel"])
         # and the usager's mail was really sent, to a real SMTP server
         bodies = [email.message_from_bytes(data, policy=email.policy.default
                 ).get_body(('plain',)).get_content()
@@ -207,7 +214,7 @@ class InboxBrowserTestCase(sao.BrowserTestCase):
             "r => r.innerText.includes('Sortant')).length == 2",
             timeout=30000)
         self.assertEqual(
-            outgoing_channels(page), ["Courriel", "Téléphone"])
+            outgoing_channels(page, 2), ["Courriel", "Téléphone"])
 
         # close it
         self.button("Clôturer la demande").click()
