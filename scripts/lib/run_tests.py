@@ -164,7 +164,23 @@ def run_unit(args):
             }
     with open(args.counts, 'w') as fp:
         json.dump(counts, fp)
+    if args.backend == 'postgresql':
+        drop_test_database(os.environ['TRYTOND_DATABASE__URI'],
+            os.environ['DB_NAME'])
     return 1 if counts['failed'] else 0
+
+
+def drop_test_database(uri, name):
+    """Drop the database the unit's tests ran on (gru_test_<pid>): each
+    run of a unit creates its own, which Tryton's test framework leaves"""
+    import psycopg
+    try:
+        with psycopg.connect(uri.rstrip('/') + '/postgres',
+                autocommit=True) as connection:
+            connection.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                % name)
+    except psycopg.Error as exception:
+        print('could not drop %s: %s' % (name, exception), file=sys.stderr)
 
 
 def run_all(args):
