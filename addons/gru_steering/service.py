@@ -75,6 +75,67 @@ def join_keys(table, columns, keys, types):
     return table.join(values, condition=condition)
 
 
+def aggregate_context_domain(rule_domain):
+    """Return the domain of the request aggregates but the period: the
+    company and antenna of the context and the rule domain (which reads
+    only the aggregates' columns: aggregate_domain)"""
+    context = Transaction().context
+    domain = []
+    if context.get('company'):
+        domain.append(('company', '=', context['company']))
+    if context.get('antenna'):
+        domain.append(('antenna', '=', context['antenna']))
+    if rule_domain:
+        domain.append(rule_domain)
+    return domain
+
+
+def aggregate_level(dimensions, rule_domain):
+    """Return the level of the request month aggregates that counts the
+    groups of dimensions: theirs when the rule domain and the antenna of
+    the context read only them, else the full level"""
+    Month = Pool().get('gru.steering.request.month')
+    if (aggregate_domain(rule_domain, set(dimensions) | {'company'})
+            and (not Transaction().context.get('antenna')
+                or 'antenna' in dimensions)):
+        return ','.join(d for d in Month._keys[1:] if d in dimensions)
+    return Month.full_level()
+
+
+def request_aggregate_parts(level, from_date, to_date, domain):
+    """Return the (tables, where clause) of the request month aggregates
+    of level of the whole months from from_date to to_date and of the
+    day aggregates of its other days, with domain (on the columns of
+    both): together the requests received in the period"""
+    pool = Pool()
+    Day = pool.get('gru.steering.request.day')
+    Month = pool.get('gru.steering.request.month')
+    if not from_date or not to_date or from_date > to_date:
+        return [Day.search_domain(
+                period_domain(from_date, to_date) + domain,
+                active_test=False)]
+    first = (from_date if from_date.day == 1 else next_month(from_date))
+    # the first day of the month after the last whole month
+    end = first_day(to_date + dt.timedelta(days=1))
+    if first >= end:
+        return [Day.search_domain(
+                period_domain(from_date, to_date) + domain,
+                active_test=False)]
+    parts = [Month.search_domain(
+            [('level', '=', level),
+                ('month', '>=', first), ('month', '<', end)] + domain,
+            active_test=False)]
+    days = []
+    if from_date < first:
+        days.append([('day', '>=', from_date), ('day', '<', first)])
+    if end <= to_date:
+        days.append([('day', '>=', end), ('day', '<=', to_date)])
+    if days:
+        parts.append(Day.search_domain(
+                [['OR'] + days] + domain, active_test=False))
+    return parts
+
+
 class ServiceContext(ModelView):
     "Service Level Context"
     __string__ = "Service Level Context"
@@ -234,15 +295,7 @@ class RequestService(ModelSQL, ModelView):
     @classmethod
     def _aggregate_domain(cls, rule_domain):
         "Return the domain of the aggregates but the period"
-        context = Transaction().context
-        domain = []
-        if context.get('company'):
-            domain.append(('company', '=', context['company']))
-        if context.get('antenna'):
-            domain.append(('antenna', '=', context['antenna']))
-        if rule_domain:
-            domain.append(rule_domain)
-        return domain
+        return aggregate_context_domain(rule_domain)
 
     @classmethod
     def _aggregate_parts(cls):
@@ -253,44 +306,10 @@ class RequestService(ModelSQL, ModelView):
         pool = Pool()
         Rule = pool.get('ir.rule')
         Volume = pool.get('gru.inbox.request.volume')
-        Day = pool.get('gru.steering.request.day')
-        Month = pool.get('gru.steering.request.month')
-        from_date, to_date = Volume.period()
         rule_domain = Rule.domain_get('gru.inbox.request', mode='read')
-        domain = cls._aggregate_domain(rule_domain)
-        # the months at the level of the grouping when the rules and the
-        # antenna of the context read only its dimensions, else the full
-        dimensions = cls.dimensions()
-        level = Month.full_level()
-        if (aggregate_domain(rule_domain, set(dimensions) | {'company'})
-                and (not Transaction().context.get('antenna')
-                    or 'antenna' in dimensions)):
-            level = ','.join(dimensions)
-        if not from_date or not to_date or from_date > to_date:
-            return [Day.search_domain(
-                    period_domain(from_date, to_date) + domain,
-                    active_test=False)]
-        first = (from_date if from_date.day == 1
-            else next_month(from_date))
-        # the first day of the month after the last whole month
-        end = first_day(to_date + dt.timedelta(days=1))
-        if first >= end:
-            return [Day.search_domain(
-                    period_domain(from_date, to_date) + domain,
-                    active_test=False)]
-        parts = [Month.search_domain(
-                [('level', '=', level),
-                    ('month', '>=', first), ('month', '<', end)] + domain,
-                active_test=False)]
-        days = []
-        if from_date < first:
-            days.append([('day', '>=', from_date), ('day', '<', first)])
-        if end <= to_date:
-            days.append([('day', '>=', end), ('day', '<=', to_date)])
-        if days:
-            parts.append(Day.search_domain(
-                    [['OR'] + days] + domain, active_test=False))
-        return parts
+        return request_aggregate_parts(
+            aggregate_level(cls.dimensions(), rule_domain), *Volume.period(),
+            cls._aggregate_domain(rule_domain))
 
     @classmethod
     def table_query(cls):

@@ -174,6 +174,49 @@ class AggregateTestCase(unittest.TestCase):
                 ['antenna', 'channel', 'scheme'], PART)
 
     @with_transaction()
+    def test_volumes(self):
+        """The request volumes of gru_inbox grouped by month, channel,
+        antenna and scheme are counted from the aggregates and equal
+        those of the requests; by state they count the requests"""
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        Volume = pool.get('gru.inbox.request.volume')
+        names = ['month', 'month_name', 'channel', 'channel_name',
+            'antenna', 'scheme', 'state', 'count'] + [
+            n for n, _ in Volume.channel_counts()]
+        company = create_company()
+        with set_company(company):
+            amiens, laon = test_service.ServiceTestCase.create_requests(
+                self, company)
+            Request.write([Request.search([], limit=1)[0]],
+                {'antenna': laon.id})
+            for dimensions in [['month', 'channel'], ['antenna'],
+                    ['channel'], ['scheme'],
+                    ['month', 'antenna', 'channel', 'scheme']]:
+                for period in [PERIOD, PART, {
+                            'from_date': dt.date(2026, 1, 6),
+                            'to_date': dt.date(2026, 1, 30)},
+                        {'from_date': None, 'to_date': None}]:
+                    for antenna in [None, laon.id]:
+                        context = dict(period,
+                            gru_volume_dimensions=dimensions,
+                            antenna=antenna)
+                        with Transaction().set_context(context):
+                            self.assertIsNotNone(Volume._aggregate_parts())
+                        aggregated = self.read(
+                            'gru.inbox.request.volume', names, **context)
+                        self.assertEqual(aggregated, self.read(
+                                'gru.inbox.request.volume', names,
+                                gru_steering_raw=True, **context),
+                            msg=str(context))
+                        if period == PERIOD and not antenna:
+                            self.assertTrue(aggregated)
+            # by state: the aggregates have no state
+            with Transaction().set_context(PERIOD,
+                    gru_volume_dimensions=['month', 'state']):
+                self.assertIsNone(Volume._aggregate_parts())
+
+    @with_transaction()
     def test_calls(self):
         """The call figures from the aggregates equal those from the
         rows, after writes and deletions through the ORM"""
