@@ -363,30 +363,41 @@ class RequestVolume(ModelSQL, ModelView):
             columns.append(cls.month_column(days.month).as_('month'))
         months = days.select(*columns, days.id, days.count)
 
-        # 3. the groups of the dimensions asked, the others left empty
+        # 3. the groups of the dimensions asked
+        return cls.group_counts(months)
+
+    @classmethod
+    def group_counts(cls, rows):
+        """Return the query of the volumes from rows (a query of the
+        columns id, count, channel and the other dimensions grouped):
+        the groups of the dimensions asked, the others left empty, with
+        the smallest id, the count and the count of each channel"""
+        pool = Pool()
+        Request = pool.get('gru.inbox.request')
+        dimensions = cls.dimensions()
         integer = cls.count.sql_type().base
-        select = [Min(months.id).as_('id')]
+        select = [Min(rows.id).as_('id')]
         for name in DIMENSIONS:
             if name in dimensions:
-                column = Column(months, name)
+                column = Column(rows, name)
             else:
                 column = Cast(Null, cls._fields[name].sql_type().base)
             select.append(column.as_(name))
         # the graphs show the key of a selection: give them its name
         if 'channel' in dimensions:
             names = Request.channels()
-            column = Case(*((months.channel == k, n) for k, n in names),
-                else_=months.channel)
+            column = Case(*((rows.channel == k, n) for k, n in names),
+                else_=rows.channel)
         else:
             column = Cast(Null, cls.channel_name.sql_type().base)
         select.append(column.as_('channel_name'))
-        select.append(Cast(Sum(months.count), integer).as_('count'))
+        select.append(Cast(Sum(rows.count), integer).as_('count'))
         for name, channel in cls.channel_counts():
             select.append(Cast(Coalesce(
-                        Sum(months.count, filter_=months.channel == channel),
+                        Sum(rows.count, filter_=rows.channel == channel),
                         0), integer).as_(name))
-        return months.select(*select,
-            group_by=[Column(months, d) for d in dimensions])
+        return rows.select(*select,
+            group_by=[Column(rows, d) for d in dimensions])
 
 
 class RequestTimeline(ExportAccessMixin, ModelSQL, ModelView):

@@ -11,9 +11,7 @@ scheme, when the user's rules on the requests read only these columns;
 the volumes by state, or under other rules, still group the requests.
 Like every figure read from the aggregates, the volumes lag the ORM's
 writes by at most a minute (the cron of the dirty keys)."""
-from sql import Cast, Column, Null, Union
-from sql.aggregate import Min, Sum
-from sql.conditionals import Case, Coalesce
+from sql import Column, Union
 
 from trytond.model.modelsql import convert_from
 from trytond.pool import Pool, PoolMeta
@@ -53,8 +51,6 @@ class RequestVolume(metaclass=PoolMeta):
 
     @classmethod
     def table_query(cls):
-        pool = Pool()
-        Request = pool.get('gru.inbox.request')
         parts = cls._aggregate_parts()
         if parts is None:
             return super().table_query()
@@ -77,29 +73,5 @@ class RequestVolume(metaclass=PoolMeta):
                     columns.append(Column(table, name).as_(name))
             queries.append(convert_from(None, tables).select(
                     *columns, where=where))
-        rows = Union(*queries, all_=True)
-
-        # 2. the groups of the dimensions asked, the others left empty (as
-        # gru_inbox's table_query)
-        integer = cls.count.sql_type().base
-        select = [Min(rows.id).as_('id')]
-        for name in ['month', 'channel', 'antenna', 'scheme', 'state']:
-            if name in dimensions:
-                column = Column(rows, name)
-            else:
-                column = Cast(Null, cls._fields[name].sql_type().base)
-            select.append(column.as_(name))
-        if 'channel' in dimensions:
-            column = Case(*((rows.channel == k, n)
-                    for k, n in Request.channels()),
-                else_=rows.channel)
-        else:
-            column = Cast(Null, cls.channel_name.sql_type().base)
-        select.append(column.as_('channel_name'))
-        select.append(Cast(Sum(rows.count), integer).as_('count'))
-        for name, channel in cls.channel_counts():
-            select.append(Cast(Coalesce(
-                        Sum(rows.count, filter_=rows.channel == channel),
-                        0), integer).as_(name))
-        return rows.select(*select,
-            group_by=[Column(rows, d) for d in dimensions])
+        # 2. the groups of the dimensions asked (as gru_inbox)
+        return cls.group_counts(Union(*queries, all_=True))
