@@ -430,9 +430,41 @@ class Request(InMyAntennasMixin, ExportAccessMixin, Workflow, ModelSQL,
         return result
 
     @classmethod
+    def fields_get(cls, fields_names=None, level=0):
+        """Return the definition of the fields, those of a single field
+        computed once per transaction (until it writes), user and
+        language: trytond asks for the selection of a field this way for
+        each record whose selection text it reads (sao reads three of
+        them for each of the 100 requests of a form's batch)"""
+        if not fields_names or len(fields_names) != 1 or level:
+            return super().fields_get(fields_names, level=level)
+        transaction = Transaction()
+        key = (transaction.user, transaction.language, transaction.counter)
+        memo = getattr(transaction, '_gru_request_fields', None)
+        if memo is None or memo[0] != key:
+            memo = transaction._gru_request_fields = (key, {})
+        name, = fields_names
+        if name not in memo[1]:
+            memo[1][name] = super().fields_get([name])
+        # a copy of the definition (its values are not changed in place)
+        return {n: dict(d) for n, d in memo[1][name].items()}
+
+    @classmethod
     def channels(cls):
-        "Return the (channel, translated name) of the registered channels"
-        return cls.fields_get(['channel'])['channel']['selection']
+        """Return the (channel, translated name) of the registered channels.
+
+        Computed once per transaction and language: the selections of
+        the drafts and replies ask for them for each record read (100
+        requests in sao's batch of a form), and fields_get translates the
+        whole field each time."""
+        transaction = Transaction()
+        key = transaction.language
+        memo = getattr(transaction, '_gru_channels', None)
+        if memo is None or memo[0] != key:
+            memo = (key, [tuple(c) for c in cls.fields_get(
+                        ['channel'])['channel']['selection']])
+            transaction._gru_channels = memo
+        return list(memo[1])
 
     @classmethod
     def channel_icon_of(cls, channel):
