@@ -44,6 +44,21 @@ class Rule(metaclass=PoolMeta):
         return {k: list(v) for k, v in memo[1].items()}
 
     @classmethod
+    def get(cls, model_name, mode='read'):
+        """Leave out of the rules OR-ed together those that only deny
+        (the default rule groups' [('id', '=', -1)] given to every user)
+        when another rule grants: they add no record to the OR, and
+        PostgreSQL cannot read an ordered index through an OR, so the
+        first page of an officer's open requests sorted every open request
+        of his antennas (88 ms at 10 million requests, 5 ms without)"""
+        clause, clause_global = super().get(model_name, mode=mode)
+        denying = [g for g, d in clause.items() if _denies(d)]
+        if denying and len(denying) < len(clause):
+            for group in denying:
+                del clause[group]
+        return clause, clause_global
+
+    @classmethod
     def _get_cache_key(cls, model_names):
         key = super()._get_cache_key(model_names)
         if cls.gru_scoped_models() & set(model_names):
@@ -56,3 +71,12 @@ class Rule(metaclass=PoolMeta):
         if model_name in cls.gru_scoped_models():
             context.update(cls.gru_scopes())
         return context
+
+
+def _denies(domain):
+    "Tell whether the rule domain (['OR', rules...]) selects no record"
+    rules = domain[1:] if domain and domain[0] == 'OR' else domain
+    return bool(rules) and all(
+        [tuple(c) for c in rule] == [('id', '=', -1)] for rule in rules
+        if isinstance(rule, (list, tuple))) and all(
+        isinstance(rule, (list, tuple)) for rule in rules)

@@ -674,5 +674,53 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
                 with self.assertRaises(AccessError):
                     Volume.search([])
 
+    @with_transaction()
+    def test_rules_deny_left_out(self):
+        """The default rule that denies every request is left out of the
+        rules OR-ed together when another rule grants, and kept alone"""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Rule = pool.get('ir.rule')
+        Request = pool.get('gru.inbox.request')
+        company = create_company()
+        with set_company(company):
+            data, requests = self.setup_volumes()
+            officer, other = User.create([{
+                        'login': 'officer', 'name': "Officer",
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'groups': [('add', [ModelData.get_id('gru_inbox',
+                                        'group_information_officer')])],
+                        'gru_antennas': [('add', [data['ami'].id])],
+                        }, {
+                        'login': 'other', 'name': "Other",
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        }])
+            transaction = Transaction()
+            deny = ('id', '=', -1)
+
+            def leaves(domain):
+                if (len(domain) == 3 and isinstance(domain[0], str)
+                        and domain[0] not in {'AND', 'OR'}):
+                    return [tuple(domain)]
+                return [leaf for d in domain if not isinstance(d, str)
+                    for leaf in leaves(d)]
+            with transaction.set_user(officer.id), \
+                    transaction.set_context(_check_access=True,
+                        company=company.id):
+                domain = Rule.domain_get('gru.inbox.request')
+                self.assertNotIn(deny, [tuple(l) for l in leaves(domain)])
+                self.assertEqual(
+                    {r.antenna for r in Request.search([])},
+                    {data['ami']})
+            with transaction.set_user(other.id), \
+                    transaction.set_context(_check_access=True,
+                        company=company.id):
+                domain = Rule.domain_get('gru.inbox.request')
+                self.assertIn(deny, [tuple(l) for l in leaves(domain)])
+        self.assertTrue(requests)
+
 
 del ModuleTestCase
