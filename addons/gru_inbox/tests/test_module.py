@@ -720,6 +720,48 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
                         company=company.id):
                 domain = Rule.domain_get('gru.inbox.request')
                 self.assertIn(deny, [tuple(l) for l in leaves(domain)])
+
+    @with_transaction()
+    def test_in_my_antennas_by_rule(self):
+        """The filter of the user's antennas is left out of a search when
+        his rules keep only them (an officer), kept otherwise (a
+        supervisor sees every antenna)"""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Request = pool.get('gru.inbox.request')
+        company = create_company()
+        with set_company(company):
+            data, requests = self.setup_volumes()
+            officer, supervisor = User.create([{
+                        'login': login, 'name': login,
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'groups': [('add', [ModelData.get_id('gru_inbox',
+                                        group)])],
+                        'gru_antennas': [('add', [data['ami'].id])],
+                        } for login, group in [
+                        ('officer', 'group_information_officer'),
+                        ('supervisor', 'group_supervisor')]])
+            transaction = Transaction()
+            mine = [('in_my_antennas', '=', True),
+                ('state', 'in', ['new', 'cancelled'])]
+            ami = {r.id for r in requests if r.antenna == data['ami']}
+            self.assertTrue(ami)
+            self.assertNotEqual(ami, {r.id for r in requests})
+            for user, by_rule in [(officer, True), (supervisor, False)]:
+                with transaction.set_user(user.id), \
+                        transaction.set_context(_check_access=True,
+                            company=company.id):
+                    self.assertEqual(
+                        Request._in_my_antennas_by_rule(), by_rule)
+                    self.assertEqual({r.id for r in Request.search(mine)},
+                        ami)
+                    self.assertEqual(Request.search(mine, count=True),
+                        len(ami))
+                    self.assertEqual({r.id for r in Request.search(
+                                ['OR', ('in_my_antennas', '=', True),
+                                    ('id', '=', -1)])}, ami)
         self.assertTrue(requests)
 
 
