@@ -136,6 +136,21 @@ def request_aggregate_parts(level, from_date, to_date, domain):
     return parts
 
 
+def call_shares(offered, answered, abandoned):
+    """Return the counts and shares of the calls offered (None counted as
+    0): offered, answered, answered_share and abandoned_share (%)"""
+    offered, answered = int(offered or 0), int(answered or 0)
+    abandoned = int(abandoned or 0)
+    return {
+        'offered': offered,
+        'answered': answered,
+        'answered_share': (100. * answered / offered
+            if offered else None),
+        'abandoned_share': (100. * abandoned / offered
+            if offered else None),
+        }
+
+
 class ServiceContext(ModelView):
     "Service Level Context"
     __string__ = "Service Level Context"
@@ -819,18 +834,8 @@ class CallService(ModelSQL, ModelView):
         cursor.execute(*from_.select(day.antenna,
                 Sum(day.offered), Sum(day.answered), Sum(day.abandoned),
                 where=where, group_by=[day.antenna]))
-        result = {}
-        for antenna, total, answered, abandoned in cursor:
-            total, answered = int(total or 0), int(answered or 0)
-            abandoned = int(abandoned or 0)
-            result[antenna] = {
-                'offered': total,
-                'answered': answered,
-                'answered_share': (100. * answered / total
-                    if total else None),
-                'abandoned_share': (100. * abandoned / total
-                    if total else None),
-                }
+        result = {antenna: call_shares(total, answered, abandoned)
+            for antenna, total, answered, abandoned in cursor}
         cursor.execute(*from_.select(day.antenna, day.wait_histogram,
                 where=where & (day.wait_histogram != Null)))
         texts = defaultdict(list)
@@ -885,18 +890,11 @@ class CallService(ModelSQL, ModelView):
                 group_by=[inner.antenna]))
         result = {}
         for antenna, total, answered, abandoned, p50, p90 in cursor:
-            total, answered = int(total or 0), int(answered or 0)
-            abandoned = int(abandoned or 0)
-            result[antenna] = {
-                'offered': total,
-                'answered': answered,
-                'answered_share': (100. * answered / total
-                    if total else None),
-                'abandoned_share': (100. * abandoned / total
-                    if total else None),
-                'wait_p50': float(p50) if p50 is not None else None,
-                'wait_p90': float(p90) if p90 is not None else None,
-                }
+            result[antenna] = call_shares(total, answered, abandoned)
+            result[antenna].update({
+                    'wait_p50': float(p50) if p50 is not None else None,
+                    'wait_p90': float(p90) if p90 is not None else None,
+                    })
         return result
 
     @classmethod

@@ -674,30 +674,36 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
                 with self.assertRaises(AccessError):
                     Volume.search([])
 
+    @staticmethod
+    def create_users(company, users):
+        """Create the users [(login, group of gru_inbox or None, antennas)]
+        of company"""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        return User.create([{
+                    'login': login, 'name': login,
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    'groups': [('add', [ModelData.get_id('gru_inbox', group)]
+                            if group else [])],
+                    'gru_antennas': [('add', [a.id for a in antennas])],
+                    } for login, group, antennas in users])
+
     @with_transaction()
     def test_rules_deny_left_out(self):
         """The default rule that denies every request is left out of the
         rules OR-ed together when another rule grants, and kept alone"""
         pool = Pool()
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
         Rule = pool.get('ir.rule')
         Request = pool.get('gru.inbox.request')
         company = create_company()
         with set_company(company):
             data, requests = self.setup_volumes()
-            officer, other = User.create([{
-                        'login': 'officer', 'name': "Officer",
-                        'companies': [('add', [company.id])],
-                        'company': company.id,
-                        'groups': [('add', [ModelData.get_id('gru_inbox',
-                                        'group_information_officer')])],
-                        'gru_antennas': [('add', [data['ami'].id])],
-                        }, {
-                        'login': 'other', 'name': "Other",
-                        'companies': [('add', [company.id])],
-                        'company': company.id,
-                        }])
+            officer, other = self.create_users(company, [
+                    ('officer', 'group_information_officer',
+                        [data['ami']]),
+                    ('other', None, [])])
             transaction = Transaction()
             deny = ('id', '=', -1)
 
@@ -727,22 +733,14 @@ class GruInboxTestCase(CompanyTestMixin, InboxMixin, ModuleTestCase):
         his rules keep only them (an officer), kept otherwise (a
         supervisor sees every antenna)"""
         pool = Pool()
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
         Request = pool.get('gru.inbox.request')
         company = create_company()
         with set_company(company):
             data, requests = self.setup_volumes()
-            officer, supervisor = User.create([{
-                        'login': login, 'name': login,
-                        'companies': [('add', [company.id])],
-                        'company': company.id,
-                        'groups': [('add', [ModelData.get_id('gru_inbox',
-                                        group)])],
-                        'gru_antennas': [('add', [data['ami'].id])],
-                        } for login, group in [
-                        ('officer', 'group_information_officer'),
-                        ('supervisor', 'group_supervisor')]])
+            officer, supervisor = self.create_users(company, [
+                    ('officer', 'group_information_officer',
+                        [data['ami']]),
+                    ('supervisor', 'group_supervisor', [data['ami']])])
             transaction = Transaction()
             mine = [('in_my_antennas', '=', True),
                 ('state', 'in', ['new', 'cancelled'])]
