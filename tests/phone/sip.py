@@ -390,9 +390,11 @@ class Phone:
         "Answer a call ringing here"
         if call.state != 'ringing':
             return
-        self._reply(call.invite, 200, 'OK', call.local_tag, body=self.sdp())
+        # answered before the 200 leaves: the caller (and the test) may
+        # read the state as soon as the proxy forwards it
         call.state = 'answered'
         call.note('answered')
+        self._reply(call.invite, 200, 'OK', call.local_tag, body=self.sdp())
         call.answered.set()
 
     def wait_received(self, timeout=10):
